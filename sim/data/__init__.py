@@ -1,0 +1,1 @@
+"""Data edge: the canonical L3 Parquet schema, readers with validation, importers, generator."""

@@ -1,0 +1,137 @@
+"""Load scenario TOML files: ``extends`` chains, ``--set`` overrides, readable errors."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from sim.errors import ScenarioError
+from sim.scenario.schema import Scenario
+
+MAX_EXTENDS_DEPTH = 16
+
+
+def load_scenario(path: Path | str, overrides: Iterable[str] = ()) -> Scenario:
+    """Read ``path`` (following ``extends``), apply ``key.path=value`` overrides, validate.
+
+    Relative data paths are resolved against the scenario file's folder.
+
+    Raises:
+        ScenarioError: missing file, bad TOML, extends cycle, bad override, or a
+            schema violation; the message names the file, key path and value.
+    """
+    path = Path(path)
+    raw = _read_with_parents(path, seen=())
+    for override in overrides:
+        _apply_override(raw, override, path)
+    _resolve_paths(raw, path.parent)
+    return scenario_from_dict(raw, source=str(path))
+
+
+def scenario_from_dict(raw: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
+    """Validate a plain dict into a ``Scenario``, naming ``source`` in errors."""
+    try:
+        return Scenario.model_validate(dict(raw))
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_error(exc, source)) from None
+
+
+def format_validation_error(exc: ValidationError, source: str) -> str:
+    """Render pydantic's errors as ``file: key.path: problem (got value)`` lines."""
+    lines = []
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"] if not _is_union_tag(part))
+        problem = error["msg"]
+        if error["type"] == "extra_forbidden":
+            problem = "unknown key (check the spelling; see the README's scenario reference)"
+        bad = error.get("input")
+        shown = "" if isinstance(bad, dict) or error["type"] == "missing" else f" (got {bad!r})"
+        lines.append(f"{source}: {key or '<top level>'}: {problem}{shown}")
+    return "invalid scenario\n  " + "\n  ".join(lines)
+
+
+def _is_union_tag(part: object) -> bool:
+    """Discriminated-union tags (``'lognormal'``) are noise in a key path."""
+    return isinstance(part, str) and part in {
+        "constant", "uniform", "exponential", "normal", "lognormal", "cubic", "empirical",
+    }
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ScenarioError(f"scenario file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _read_with_parents(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
+    resolved = path.resolve()
+    if resolved in seen:
+        chain = " -> ".join(str(p) for p in (*seen, resolved))
+        raise ScenarioError(f"{path}: extends cycle: {chain}")
+    if len(seen) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError(f"{path}: extends chain deeper than {MAX_EXTENDS_DEPTH}")
+    raw = _read_toml(path)
+    _resolve_paths(raw, path.parent)
+    parent_name = raw.pop("extends", None)
+    if parent_name is None:
+        return raw
+    if not isinstance(parent_name, str):
+        raise ScenarioError(f"{path}: extends: expected a file name, got {parent_name!r}")
+    parent_path = path.parent / parent_name
+    if not parent_path.exists():
+        raise ScenarioError(f"{path}: extends: file not found: {parent_path}")
+    parent = _read_with_parents(parent_path, (*seen, resolved))
+    return deep_merge(parent, raw)
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge ``override`` into ``base``: tables merge key by key, everything else replaces."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _apply_override(raw: dict[str, Any], override: str, path: Path) -> None:
+    """Apply ``a.b.c=value``; the value is read as TOML when it parses, else as a string."""
+    key, sep, text = override.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ScenarioError(f"--set {override!r}: expected KEY=VALUE, e.g. gateway.workers=4")
+    try:
+        value: Any = tomllib.loads(f"v = {text.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = text.strip()
+    parts = key.split(".")
+    node: dict[str, Any] = raw
+    for index, part in enumerate(parts[:-1]):
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            where = ".".join(parts[: index + 1])
+            raise ScenarioError(f"--set {override!r}: {where} is a value, not a table ({path})")
+        node = child
+    node[parts[-1]] = value
+
+
+def _resolve_paths(raw: dict[str, Any], folder: Path) -> None:
+    """Make relative ``data.sources[].path`` entries absolute against ``folder``."""
+    data = raw.get("data")
+    sources = data.get("sources") if isinstance(data, dict) else None
+    if not isinstance(sources, list):
+        return
+    for source in sources:
+        if isinstance(source, dict) and isinstance(source.get("path"), str):
+            candidate = Path(source["path"])
+            if not candidate.is_absolute():
+                source["path"] = str((folder / candidate).resolve())

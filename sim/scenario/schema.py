@@ -1,0 +1,130 @@
+"""The scenario schema: every section of a scenario TOML file and its defaults.
+
+This is the one place defaults live. Components receive their config object
+(``StageConfig``, ``LinkConfig``, ...) rather than loose keyword arguments.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+
+from sim.scenario.distributions import ConstantDist, Distribution, ExponentialDist
+from sim.scenario.types import DurationNs, FrozenModel, PositiveDurationNs
+
+
+class Route(StrEnum):
+    """How a feed source reaches the matching engine."""
+
+    DIRECT = "direct"
+    """Events reach the book at their historical time (the backtest view)."""
+    FULL = "full"
+    """Events travel the gateway and risk path like client orders (the capacity view)."""
+
+
+class SourceConfig(FrozenModel):
+    """One Parquet input replayed by an ``ExchangeFeed``."""
+
+    name: str = Field(default="feed", pattern=r"^[a-z][a-z0-9_]*$")
+    path: Path
+    route: Route = Route.FULL
+
+
+class DataConfig(FrozenModel):
+    """What is replayed: sources, symbol filter and time window."""
+
+    sources: list[SourceConfig] = Field(min_length=1)
+    symbols: list[str] = Field(default_factory=list)
+    """Only these symbols are replayed; empty means all."""
+    offset: DurationNs = 0
+    """Skip this much time from the first event of the data."""
+    duration: DurationNs | None = None
+    """Replay only this much time after ``offset``; ``None`` replays to the end."""
+    max_events: int | None = Field(default=None, gt=0)
+    """Stop after this many events (after filtering)."""
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_names(cls, sources: list[SourceConfig]) -> list[SourceConfig]:
+        names = [source.name for source in sources]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"source names must be unique; repeated: {', '.join(duplicates)}")
+        return sources
+
+
+class StageConfig(FrozenModel):
+    """A server: parallel workers, a service-time distribution and a bounded queue."""
+
+    workers: int = Field(default=1, ge=1, le=4096)
+    service: Distribution = Field(default_factory=lambda: ConstantDist(value=1_000))
+    queue_capacity: int = Field(default=100_000, ge=0)
+    """Orders waiting beyond the busy workers; a full queue rejects with ``queue_full``."""
+
+
+class LinkConfig(FrozenModel):
+    """A network hop: a latency distribution; FIFO (never overtakes) by default."""
+
+    latency: Distribution = Field(default_factory=lambda: ConstantDist(value=0))
+    fifo: bool = True
+
+
+def _stage(mean_ns: int, workers: int = 1) -> StageConfig:
+    return StageConfig(workers=workers, service=ExponentialDist(mean=mean_ns))
+
+
+def _link(latency_ns: int) -> LinkConfig:
+    return LinkConfig(latency=ConstantDist(value=latency_ns))
+
+
+class LinksConfig(FrozenModel):
+    """The named hops of the platform (see the diagram in the README)."""
+
+    client_to_gateway: LinkConfig = Field(default_factory=lambda: _link(20_000))
+    gateway_to_risk: LinkConfig = Field(default_factory=lambda: _link(5_000))
+    risk_to_matching: LinkConfig = Field(default_factory=lambda: _link(5_000))
+    matching_to_client: LinkConfig = Field(default_factory=lambda: _link(20_000))
+    market_data: LinkConfig = Field(default_factory=lambda: _link(20_000))
+
+
+class TopologyConfig(FrozenModel):
+    """Stages and links of the simulated platform."""
+
+    gateway: StageConfig = Field(default_factory=lambda: _stage(5_000, workers=2))
+    risk: StageConfig = Field(default_factory=lambda: _stage(3_000))
+    matching: StageConfig = Field(default_factory=lambda: _stage(2_000))
+    publisher: StageConfig = Field(default_factory=lambda: _stage(1_000))
+    links: LinksConfig = Field(default_factory=LinksConfig)
+
+
+class RiskConfig(FrozenModel):
+    """Pre-trade limits, checked in order; the first failure rejects."""
+
+    enabled: bool = True
+    max_order_qty: int | None = Field(default=None, gt=0)
+    """Fat-finger size limit in shares; ``None`` disables the check."""
+    max_notional: int | None = Field(default=None, gt=0)
+    """Fat-finger notional limit in currency units (price x qty / price_scale)."""
+
+
+class ReportConfig(FrozenModel):
+    """What a run writes besides the per-order table."""
+
+    timeline_interval: PositiveDurationNs = 1_000_000
+    """Bucket width of the per-component time series."""
+
+
+class Scenario(FrozenModel):
+    """A complete, validated scenario as resolved from its file, parents and overrides."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    description: str = ""
+    seed: int = Field(default=0, ge=0, lt=2**63)
+    price_scale: int = Field(default=10_000, gt=0)
+    data: DataConfig
+    topology: TopologyConfig = Field(default_factory=TopologyConfig)
+    risk: RiskConfig = Field(default_factory=RiskConfig)
+    report: ReportConfig = Field(default_factory=ReportConfig)
