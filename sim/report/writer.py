@@ -1,0 +1,98 @@
+"""Write a run folder atomically, with a digest over its canonical outputs.
+
+Everything goes to a hidden temporary folder next to the destination, which is
+renamed into place only when complete, so a failed run leaves nothing behind.
+The digest covers the resolved scenario, the input fingerprints and the content
+of the order and fill tables (not Parquet bytes, not library versions), so the
+same scenario, data and seed give the same digest on any machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+VERSIONED_PACKAGES = ("ticktwin", "simpy", "numpy", "polars", "pyarrow", "pydantic")
+
+
+def table_digest(hasher: Any, table: pa.Table) -> None:
+    """Feed a table's column names and values into ``hasher`` in a canonical form."""
+    for name in table.column_names:
+        column = table.column(name).combine_chunks()
+        hasher.update(name.encode() + b"\x00")
+        hasher.update(column.is_valid().to_numpy(zero_copy_only=False).tobytes())
+        if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
+            values = column.fill_null(0).to_numpy(zero_copy_only=False)
+            hasher.update(
+                np.ascontiguousarray(values).astype(values.dtype.newbyteorder("<")).tobytes()
+            )
+        else:
+            hasher.update(
+                "\x1f".join("" if v is None else str(v) for v in column.to_pylist()).encode()
+            )
+
+
+def run_digest(
+    scenario: dict[str, Any], inputs: list[dict[str, Any]], tables: dict[str, pa.Table]
+) -> str:
+    """SHA-256 over the canonical resolved scenario, input fingerprints and output tables."""
+    hasher = hashlib.sha256()
+    hasher.update(json.dumps(scenario, sort_keys=True, separators=(",", ":")).encode())
+    hasher.update(json.dumps([i["fingerprint"] for i in inputs]).encode())
+    for name in sorted(tables):
+        hasher.update(name.encode())
+        table_digest(hasher, tables[name])
+    return hasher.hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and the packages that shape a run's numbers."""
+    versions = {"python": platform.python_version()}
+    for package in VERSIONED_PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "unknown"
+    return versions
+
+
+def write_run_folder(
+    destination: Path,
+    tables: dict[str, pa.Table],
+    summary: dict[str, Any],
+    extra: Callable[[Path], None] | None = None,
+) -> Path:
+    """Write ``<name>.parquet`` per table, ``summary.json`` and extras, then rename into place.
+
+    ``extra`` receives the temporary folder to add files (plots, HTML) before the rename.
+    An existing destination is replaced only after the new folder is complete.
+    """
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    temporary = destination.with_name(f".{destination.name}.partial")
+    shutil.rmtree(temporary, ignore_errors=True)
+    temporary.mkdir()
+    try:
+        for name, table in tables.items():
+            pq.write_table(table, temporary / f"{name}.parquet", compression="zstd")
+        (temporary / "summary.json").write_text(
+            json.dumps(summary, indent=2, sort_keys=False) + "\n", encoding="utf-8"
+        )
+        if extra is not None:
+            extra(temporary)
+        if destination.exists():
+            shutil.rmtree(destination)
+        os.replace(temporary, destination)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+    return destination

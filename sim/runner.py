@@ -1,0 +1,120 @@
+"""Run a scenario end to end: validate inputs, simulate, summarise, write the run folder.
+
+This is the one place that joins the layers (data -> model -> report); the CLI
+and the tests call ``run_scenario``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from sim.data.events import EventColumns
+from sim.data.reader import SourceInfo, inspect_source, iter_event_batches
+from sim.errors import ScenarioError
+from sim.model.platform import RunResult, run_platform
+from sim.report.summary import SCHEMA_VERSION, summarize
+from sim.report.writer import package_versions, run_digest, write_run_folder
+from sim.scenario.schema import Scenario
+
+DEFAULT_REPORTS_ROOT = Path("reports")
+
+
+@dataclass(frozen=True, slots=True)
+class RunOutcome:
+    """Where a run was written and what it found."""
+
+    run_dir: Path
+    summary: dict[str, Any]
+    result: RunResult
+
+
+def inspect_inputs(scenario: Scenario) -> list[SourceInfo]:
+    """Validate every source before simulated time starts; check price scales agree."""
+    infos = []
+    for source in scenario.data.sources:
+        info = inspect_source(source.path)
+        if info.price_scale != scenario.price_scale:
+            raise ScenarioError(
+                f"data.sources[{source.name}]: {source.path} has price_scale "
+                f"{info.price_scale} but the scenario says price_scale = {scenario.price_scale}"
+            )
+        infos.append(info)
+    return infos
+
+
+def _window(scenario: Scenario, infos: list[SourceInfo]) -> tuple[int, int | None]:
+    start = min(info.first_ts_ns for info in infos) + scenario.data.offset
+    duration = scenario.data.duration
+    return start, (start + duration if duration is not None else None)
+
+
+def canonical_scenario(scenario: Scenario) -> dict[str, Any]:
+    """The resolved scenario as JSON data, with source paths reduced to file names.
+
+    Paths differ between machines; the data's identity is its fingerprint.
+    """
+    resolved = scenario.model_dump(mode="json")
+    for source in resolved["data"]["sources"]:
+        source["path"] = Path(source["path"]).name
+    return resolved
+
+
+def simulate(scenario: Scenario, infos: list[SourceInfo],
+             progress: Callable[[int], None] | None = None) -> RunResult:
+    """Run the platform model over the validated sources."""
+    start_ns, end_ns = _window(scenario, infos)
+    symbols = tuple(scenario.data.symbols)
+    feeds: list[Callable[[], Iterator[EventColumns]]] = [
+        partial(iter_event_batches, info, symbols=symbols, start_ns=start_ns, end_ns=end_ns)
+        for info in infos
+    ]
+    capacity = sum(info.rows for info in infos)
+    return run_platform(scenario, feeds, capacity, progress=progress)
+
+
+def run_scenario(
+    scenario: Scenario,
+    *,
+    out_dir: Path | None = None,
+    reports_root: Path = DEFAULT_REPORTS_ROOT,
+    progress: Callable[[int], None] | None = None,
+    extra: Callable[[Path, dict[str, Any]], None] | None = None,
+) -> RunOutcome:
+    """Simulate ``scenario`` and write its run folder (default ``reports/<name>-<digest8>``)."""
+    infos = inspect_inputs(scenario)
+    result = simulate(scenario, infos, progress)
+    resolved = canonical_scenario(scenario)
+    inputs = [
+        {"name": source.name, "file": info.path.name, "rows": info.rows,
+         "fingerprint": info.fingerprint, "symbols": list(info.symbols)}
+        for source, info in zip(scenario.data.sources, infos, strict=True)
+    ]
+    tables = {"orders": result.orders, "fills": result.fills}
+    digest = run_digest(resolved, inputs, tables)
+    summary: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "scenario_name": scenario.name,
+        "digest": digest,
+        "run_id": hashlib.sha256(
+            json.dumps([resolved, inputs], sort_keys=True).encode()).hexdigest()[:16],
+        **summarize(result.orders, sim_start_ns=result.sim_start_ns,
+                    sim_end_ns=result.sim_end_ns),
+        "components": result.components,
+        "events": {"processed": result.events_processed,
+                   "direct_applied": result.direct_events_applied},
+        "input": inputs,
+        "scenario": resolved,
+        "versions": package_versions(),
+    }
+    destination = out_dir or reports_root / f"{scenario.name}-{digest[:8]}"
+    run_dir = write_run_folder(
+        destination, tables, summary,
+        extra=(None if extra is None else lambda folder: extra(folder, summary)),
+    )
+    return RunOutcome(run_dir, summary, result)

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Project tasks that need nothing but python3: ``demo`` and ``test``.
+
+Each task creates (or refreshes, when pyproject.toml changed) the local virtual
+environment ``.venv`` with ticktwin and its dev tools, then runs:
+
+    python3 tasks.py demo   # the baseline scenario on the bundled sample -> reports/
+    python3 tasks.py test   # ruff, mypy, the whole pytest suite, the baseline budget
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+
+
+def _run(*args: str | Path) -> None:
+    print("+", " ".join(str(a) for a in args), flush=True)
+    completed = subprocess.run([str(a) for a in args], cwd=ROOT, check=False)
+    if completed.returncode != 0:
+        sys.exit(completed.returncode)
+
+
+def ensure_venv() -> None:
+    """Create .venv and install the project with dev extras when pyproject.toml changed."""
+    if sys.version_info < (3, 11):
+        sys.exit("ticktwin needs Python 3.11 or newer")
+    stamp = VENV / f".stamp-{hashlib.sha256((ROOT / 'pyproject.toml').read_bytes()).hexdigest()[:16]}"
+    if stamp.exists():
+        return
+    if not (BIN / "python").exists():
+        print(f"+ creating {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    _run(BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    _run(BIN / "python", "-m", "pip", "install", "--quiet", "-e", ".[dev]")
+    for old in VENV.glob(".stamp-*"):
+        old.unlink()
+    stamp.touch()
+
+
+def demo() -> None:
+    """Run the bundled baseline scenario and write its report folder under reports/."""
+    _run(BIN / "sim", "run", "scenarios/baseline.toml")
+
+
+def test() -> None:
+    """Lint, type-check, run every test, then hold the baseline to its latency budget."""
+    _run(BIN / "ruff", "check", ".")
+    _run(BIN / "mypy")
+    _run(BIN / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider")
+
+
+TASKS = {"demo": demo, "test": test}
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2 or sys.argv[1] not in TASKS:
+        sys.exit(f"usage: python3 tasks.py {{{'|'.join(TASKS)}}}")
+    ensure_venv()
+    TASKS[sys.argv[1]]()
