@@ -26,10 +26,16 @@ def load_scenario(path: Path | str, overrides: Iterable[str] = ()) -> Scenario:
     """
     path = Path(path)
     raw = _read_with_parents(path, seen=())
+    overrides = list(overrides)
+    if not overrides:
+        return scenario_from_dict(raw, source=str(path))
+    # Overrides apply on top of the resolved defaults, so `--set risk.service.mean=2us`
+    # works even where the file relies on the default distribution.
+    resolved = scenario_from_dict(raw, source=str(path)).model_dump(mode="json")
     for override in overrides:
-        _apply_override(raw, override, path)
-    _resolve_paths(raw, path.parent)
-    return scenario_from_dict(raw, source=str(path))
+        _apply_override(resolved, override, path)
+    _resolve_paths(resolved, path.parent)
+    return scenario_from_dict(resolved, source=f"{path} (with --set overrides)")
 
 
 def scenario_from_dict(raw: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
