@@ -31,9 +31,10 @@ def _run(*args: str | Path) -> None:
 
 def ensure_venv() -> None:
     """Create .venv and install the project with dev extras when pyproject.toml changed."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - tasks.py may run under an old python3
         sys.exit("ticktwin needs Python 3.11 or newer")
-    stamp = VENV / f".stamp-{hashlib.sha256((ROOT / 'pyproject.toml').read_bytes()).hexdigest()[:16]}"
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    stamp = VENV / f".stamp-{digest}"
     if stamp.exists():
         return
     if not (BIN / "python").exists():

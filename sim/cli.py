@@ -111,7 +111,7 @@ def list_scenarios(
             description = load_scenario(path).description.strip().splitlines()[0:1]
         except SimError as exc:
             description = [f"(invalid: {str(exc).splitlines()[-1].strip()})"]
-        _emit(f"{str(path.relative_to(folder)):<{width}}  {''.join(description)}")
+        _emit(f"{path.relative_to(folder)!s:<{width}}  {''.join(description)}")
 
 
 @data_app.command("gen")

@@ -51,7 +51,8 @@ def segment_latencies(orders: pa.Table, segment: str) -> np.ndarray:
                           end.is_valid().to_numpy(zero_copy_only=False))
     start_ns = start.fill_null(0).to_numpy(zero_copy_only=False)
     end_ns = end.fill_null(0).to_numpy(zero_copy_only=False)
-    return (end_ns[both] - start_ns[both]).astype(np.int64)
+    result: np.ndarray = (end_ns[both] - start_ns[both]).astype(np.int64)
+    return result
 
 
 def _counts(values: list[Any]) -> dict[str, int]:

@@ -7,6 +7,7 @@ compare simulated figures with theory). Samplers live in ``sim.model``.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -82,8 +83,41 @@ class LognormalDist(FrozenModel):
         return math.log(max(self.mean, 1)) - self.sigma**2 / 2
 
 
+class CubicDist(FrozenModel):
+    """ABIDES-style cubic jitter: ``min + scale / x**3`` with ``x`` uniform in ``(clip, 1]``.
+
+    Most draws sit near ``min + scale``; a heavy tail reaches ``min + scale / clip**3``.
+    """
+
+    kind: Literal["cubic"] = "cubic"
+    min: DurationNs
+    scale: DurationNs
+    clip: float = Field(default=0.1, gt=0, lt=1)
+
+    def mean_ns(self) -> float:
+        """Analytic mean in ns: min + scale * (clip**-2 - 1) / (2 * (1 - clip))."""
+        return self.min + self.scale * (self.clip**-2 - 1) / (2 * (1 - self.clip))
+
+
+class EmpiricalDist(FrozenModel):
+    """Resampled from measured values: one numeric column of a CSV or Parquet file."""
+
+    kind: Literal["empirical"] = "empirical"
+    path: Path
+    column: str = "latency_ns"
+    unit: Literal["ns", "us", "ms", "s"] = "ns"
+    """Unit of the values in the column."""
+
+    def mean_ns(self) -> float:
+        """Mean of the file's values in ns (reads the file)."""
+        from sim.scenario.empirical import load_empirical_ns
+
+        return float(load_empirical_ns(self).mean())
+
+
 Distribution = Annotated[
-    ConstantDist | UniformDist | ExponentialDist | NormalDist | LognormalDist,
+    ConstantDist | UniformDist | ExponentialDist | NormalDist | LognormalDist | CubicDist
+    | EmpiricalDist,
     Field(discriminator="kind"),
 ]
 """Any distribution config; TOML writes ``{ kind = "lognormal", mean = "8us", sigma = 0.5 }``."""

@@ -130,14 +130,14 @@ def _apply_override(raw: dict[str, Any], override: str, path: Path) -> None:
     node[parts[-1]] = value
 
 
-def _resolve_paths(raw: dict[str, Any], folder: Path) -> None:
-    """Make relative ``data.sources[].path`` entries absolute against ``folder``."""
-    data = raw.get("data")
-    sources = data.get("sources") if isinstance(data, dict) else None
-    if not isinstance(sources, list):
-        return
-    for source in sources:
-        if isinstance(source, dict) and isinstance(source.get("path"), str):
-            candidate = Path(source["path"])
-            if not candidate.is_absolute():
-                source["path"] = str((folder / candidate).resolve())
+def _resolve_paths(node: Any, folder: Path) -> None:
+    """Make every relative ``path`` value (sources, empirical files) absolute against ``folder``."""
+    if isinstance(node, list):
+        for item in node:
+            _resolve_paths(item, folder)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key == "path" and isinstance(value, str) and not Path(value).is_absolute():
+                node[key] = str((folder / value).resolve())
+            else:
+                _resolve_paths(value, folder)

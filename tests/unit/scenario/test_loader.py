@@ -26,7 +26,8 @@ def test_minimal_scenario_gets_defaults_and_absolute_paths(tmp_path: Path) -> No
 
 
 def test_durations_become_int_ns(tmp_path: Path) -> None:
-    text = MINIMAL + '[topology.risk]\nservice = { kind = "lognormal", mean = "1.5us", sigma = 0.3 }\n'
+    text = MINIMAL + (
+        '[topology.risk]\nservice = { kind = "lognormal", mean = "1.5us", sigma = 0.3 }\n')
     scenario = load_scenario(write(tmp_path, "s.toml", text))
     assert scenario.topology.risk.service.mean == 1_500  # type: ignore[union-attr]
 
@@ -48,7 +49,8 @@ def test_bad_type_names_key_and_value(tmp_path: Path) -> None:
 
 
 def test_bad_duration_names_key_and_value(tmp_path: Path) -> None:
-    text = MINIMAL + '[topology.links.gateway_to_risk]\nlatency = { kind = "constant", value = "5 parsecs" }\n'
+    text = MINIMAL + ('[topology.links.gateway_to_risk]\n'
+                      'latency = { kind = "constant", value = "5 parsecs" }\n')
     with pytest.raises(ScenarioError) as info:
         load_scenario(write(tmp_path, "s.toml", text))
     message = str(info.value)
@@ -58,7 +60,8 @@ def test_bad_duration_names_key_and_value(tmp_path: Path) -> None:
 
 
 def test_float_duration_is_refused(tmp_path: Path) -> None:
-    text = MINIMAL + '[topology.links.gateway_to_risk]\nlatency = { kind = "constant", value = 1.5 }\n'
+    text = MINIMAL + ('[topology.links.gateway_to_risk]\n'
+                      'latency = { kind = "constant", value = 1.5 }\n')
     with pytest.raises(ScenarioError, match="durations are exact"):
         load_scenario(write(tmp_path, "s.toml", text))
 
