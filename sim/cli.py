@@ -169,6 +169,23 @@ def data_inspect(path: Annotated[Path, typer.Argument(help="Canonical Parquet fi
                      indent=2))
 
 
+@import_app.command("latency")
+def import_latency(
+    log: Annotated[Path, typer.Argument(help="Round-trip log: Timestamp, Order_ID, Status.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output Parquet (latency_ns).")],
+    request: Annotated[str, typer.Option(help="create, cancel or execute.")] = "create",
+) -> None:
+    """Pair requests with confirmations into a latency_ns column for empirical links."""
+    from sim.data.latency_import import round_trips_ns, write_latency_table
+
+    try:
+        table = round_trips_ns(log, request)
+        write_latency_table(table, out)
+    except SimError as exc:
+        fail(str(exc))
+    _emit(f"wrote {table.num_rows} {request} round trips to {out}")
+
+
 def main() -> None:
     """Console-script entry point."""
     app(prog_name="sim")
