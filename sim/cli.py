@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -191,5 +190,7 @@ def main() -> None:
     app(prog_name="sim")
 
 
+import sim.cli_check  # noqa: E402, F401  (registers check, diff and report on `app`)
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
@@ -128,3 +128,5 @@ class Scenario(FrozenModel):
     topology: TopologyConfig = Field(default_factory=TopologyConfig)
     risk: RiskConfig = Field(default_factory=RiskConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
+    budget: dict[str, Any] = Field(default_factory=dict)
+    """Latency and fill-rate limits checked by ``sim check`` (syntax: ``sim.report.budget``)."""

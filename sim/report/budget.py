@@ -1,0 +1,283 @@
+"""Budgets: figures of ``summary.json`` with limits that CI enforces.
+
+Syntax. A ``[budget]`` table, in a scenario or in a standalone TOML file, maps a
+*metric* to a *check string* ``"<operator> <limit>"``::
+
+    [budget]
+    "end_to_end.p99" = "<= 480us"
+    "gateway.p99_9" = "<= 1ms"
+    "link.client_to_gateway.p50" = "<= 30us"
+    fill_rate = ">= 0.2"
+    reject_rate = "<= 0.01"
+    lost = "== 0"
+    "rejects.collar" = "<= 10"
+
+Operators: ``<=``, ``<``, ``>=``, ``>``, ``==``. Metrics:
+
+- ``<segment>.<stat>``: a latency figure; ``segment`` is a key of
+  ``summary["latency_ns"]`` (``end_to_end``, ``gateway``, ``risk``, ``matching``,
+  ``link.client_to_gateway``, ...), ``stat`` one of ``mean``, ``p50``, ``p90``,
+  ``p99``, ``p99_9``, ``max`` (the limit is a duration such as ``480us``, parsed by
+  :func:`sim.units.parse_duration_ns`) or ``count`` (a plain number);
+- ``fill_rate``, ``reject_rate`` (fractions), ``submitted``, ``lost``;
+- ``outcome.<name>`` and ``rejects.<reason>``: counts from ``summary["orders"]``;
+- ``throughput.<key>``: a figure of ``summary["throughput"]``.
+
+Unquoted dotted keys (``end_to_end.p99 = "<= 480us"``) are nested tables in TOML;
+they are flattened back to the same dotted metric. A metric the summary lacks
+(for example a stage no order reached) fails its check rather than passing.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from sim.errors import SimError, UnitError
+from sim.units import format_ns, parse_duration_ns
+
+LATENCY_STATS: Final[frozenset[str]] = frozenset({"mean", "p50", "p90", "p99", "p99_9", "max"})
+ORDER_FIGURES: Final[frozenset[str]] = frozenset({"fill_rate", "reject_rate", "submitted", "lost"})
+OPERATORS: Final[dict[str, Callable[[float, float], bool]]] = {
+    "<=": operator.le,
+    "<": operator.lt,
+    ">=": operator.ge,
+    ">": operator.gt,
+    "==": operator.eq,
+}
+_CHECK = re.compile(r"^\s*(<=|>=|==|<|>)\s*(\S.*?)\s*$")
+
+
+class BudgetError(SimError):
+    """A budget file or table is invalid; the message names the file, line and key."""
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    """One check: ``metric operator limit``; ``unit`` is ``"ns"`` for durations, else ``""``."""
+
+    metric: str
+    operator: str
+    limit: float
+    unit: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The checks of one budget table, in the order they were written."""
+
+    source: str
+    lines: tuple[BudgetLine, ...]
+
+
+@dataclass(frozen=True)
+class BudgetResult:
+    """Outcome of one check.
+
+    ``margin`` is the headroom left, in the metric's unit: positive when passing
+    (``limit - actual`` for ``<``/``<=``, ``actual - limit`` for ``>``/``>=``,
+    ``-abs(actual - limit)`` for ``==``); ``actual`` is ``None`` when the summary
+    lacks the metric.
+    """
+
+    metric: str
+    operator: str
+    limit: float
+    actual: float | None
+    margin: float | None
+    passed: bool
+    unit: str = ""
+    note: str = ""
+
+    def describe(self) -> str:
+        """One human line: ``end_to_end.p99 = 512us, limit <= 480us: FAIL (over by 32us)``."""
+        limit = format_value(self.limit, self.unit)
+        if self.actual is None:
+            return f"{self.metric}: missing from the summary, limit {self.operator} {limit}: FAIL"
+        verdict = "ok" if self.passed else "FAIL"
+        margin = format_value(abs(self.margin or 0.0), self.unit)
+        side = "headroom" if self.passed else "off by"
+        actual = format_value(self.actual, self.unit)
+        note = f"; {self.note}" if self.note else ""
+        return (
+            f"{self.metric} = {actual}, limit {self.operator} {limit}: "
+            f"{verdict} ({side} {margin}{note})"
+        )
+
+
+def format_value(value: float, unit: str) -> str:
+    """Render a figure for people: durations via ``format_ns``, others compactly."""
+    if unit == "ns":
+        return format_ns(value)
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.6g}"
+
+
+def _flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in mapping.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat |= _flatten(value, f"{name}.")
+        else:
+            flat[name] = value
+    return flat
+
+
+def _metric_unit(metric: str) -> str | None:
+    """``"ns"`` or ``""`` for a known metric shape; ``None`` when the name is not a metric."""
+    if metric in ORDER_FIGURES:
+        return ""
+    head, _, tail = metric.partition(".")
+    if head in {"outcome", "rejects", "throughput"} and tail:
+        return ""
+    stat = metric.rsplit(".", 1)[-1]
+    if "." in metric and stat in LATENCY_STATS:
+        return "ns"
+    if "." in metric and stat == "count":
+        return ""
+    return None
+
+
+def _parse_line(metric: str, value: object, where: str) -> BudgetLine:
+    unit = _metric_unit(metric)
+    if unit is None:
+        raise BudgetError(
+            f"{where}: unknown budget metric {metric!r}; use '<segment>.<stat>' "
+            f"(stat one of {', '.join(sorted(LATENCY_STATS | {'count'}))}), "
+            f"{', '.join(sorted(ORDER_FIGURES))}, 'outcome.<name>', 'rejects.<reason>' "
+            "or 'throughput.<key>'"
+        )
+    match = _CHECK.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise BudgetError(
+            f"{where}: {metric} = {value!r} is not a check; write a string such as "
+            f'"<= 480us" or ">= 0.2" (operators {", ".join(OPERATORS)})'
+        )
+    op, limit_text = match.groups()
+    try:
+        limit = float(parse_duration_ns(limit_text)) if unit == "ns" else float(limit_text)
+    except (UnitError, ValueError) as exc:
+        kind = "a duration such as '480us'" if unit == "ns" else "a number such as '0.2'"
+        raise BudgetError(
+            f"{where}: {metric}: limit {limit_text!r} must be {kind} ({exc})"
+        ) from None
+    if not math.isfinite(limit):
+        raise BudgetError(f"{where}: {metric}: limit {limit_text!r} must be finite")
+    return BudgetLine(metric, op, limit, unit, str(value))
+
+
+def parse_budget(
+    mapping: Mapping[str, Any],
+    source: str = "<budget>",
+    locate: Callable[[str], int | None] | None = None,
+) -> Budget:
+    """Validate the contents of a ``[budget]`` table (see the module docstring).
+
+    Args:
+        mapping: the table, as TOML parses it (nested tables are flattened).
+        source: file name (or other label) quoted in errors.
+        locate: optional ``metric -> line number`` lookup for error messages.
+
+    Raises:
+        BudgetError: an unknown metric, a value that is not a check, or a bad limit;
+            the message names ``source``, the line when known, and the key.
+    """
+    lines = []
+    for metric, value in _flatten(mapping).items():
+        line = locate(metric) if locate else None
+        where = f"{source}:{line}" if line else source
+        lines.append(_parse_line(metric, value, f"{where}: key {metric!r}"))
+    return Budget(source=source, lines=tuple(lines))
+
+
+def _line_locator(text: str) -> Callable[[str], int | None]:
+    """Find the line a (possibly dotted, possibly quoted) metric key is written on."""
+    rows = text.splitlines()
+
+    def locate(metric: str) -> int | None:
+        last = metric.rsplit(".", 1)[-1]
+        for candidates in (
+            (f'"{metric}"', f"'{metric}'", metric),
+            (f'"{last}"', last),
+        ):
+            for number, row in enumerate(rows, start=1):
+                key = row.split("=", 1)[0].strip()
+                if "=" in row and key in candidates:
+                    return number
+        return None
+
+    return locate
+
+
+def load_budget(path: Path | str) -> Budget:
+    """Read the ``[budget]`` table of a budget or scenario TOML file.
+
+    Raises:
+        BudgetError: the file is missing, is not TOML, has no ``[budget]`` table, or
+            a check is invalid; the message names the file and line.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BudgetError(f"{path}: cannot read budget file ({exc.strerror})") from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise BudgetError(f"{path}: not valid TOML: {exc}") from None
+    table = document.get("budget")
+    if not isinstance(table, Mapping):
+        raise BudgetError(
+            f'{path}: no [budget] table; add one, e.g. [budget] "end_to_end.p99" = "<= 480us"'
+        )
+    return parse_budget(table, str(path), _line_locator(text))
+
+
+def metric_value(summary: Mapping[str, Any], metric: str) -> float | None:
+    """The figure ``metric`` names in a ``summary.json`` dict, or ``None`` if absent."""
+    orders = summary.get("orders", {})
+    head, _, tail = metric.partition(".")
+    if metric in ORDER_FIGURES:
+        value = orders.get(metric)
+    elif head == "outcome":
+        value = orders.get("by_outcome", {}).get(tail)
+    elif head == "rejects":
+        value = orders.get("rejects_by_reason", {}).get(tail, 0)
+    elif head == "throughput":
+        value = summary.get("throughput", {}).get(tail)
+    else:
+        segment, _, stat = metric.rpartition(".")
+        value = summary.get("latency_ns", {}).get(segment, {}).get(stat)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def judge(metric: str, op: str, limit: float, actual: float | None, unit: str) -> BudgetResult:
+    """Compare one figure to its limit."""
+    if actual is None:
+        return BudgetResult(metric, op, limit, None, None, passed=False, unit=unit)
+    if op in {"<", "<="}:
+        margin = limit - actual
+    elif op in {">", ">="}:
+        margin = actual - limit
+    else:
+        margin = -abs(actual - limit)
+    return BudgetResult(metric, op, limit, actual, margin, OPERATORS[op](actual, limit), unit)
+
+
+def evaluate(budget: Budget, summary: Mapping[str, Any]) -> list[BudgetResult]:
+    """Check every line of ``budget`` against a run's ``summary.json`` content."""
+    return [
+        judge(line.metric, line.operator, line.limit, metric_value(summary, line.metric), line.unit)
+        for line in budget.lines
+    ]

@@ -1,0 +1,220 @@
+"""The self-contained ``report.html`` of a run, and ``sim report RUN_DIR``.
+
+One file, readable offline on a laptop: inline CSS, every plot embedded as a
+``data:image/png;base64`` URI, no script and no external reference. Order: headline
+latency table (end to end, stages, links; human units), order figures and rejects
+by reason, throughput and components, each plot with its caption, then the tail
+attribution table. The same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.report.attribution import as_polars, tail_attribution
+from sim.report.plots import PLOT_CAPTIONS, write_plots
+from sim.report.timeline import ReportError, build_timeline, default_interval_ns
+from sim.units import format_ns
+
+LATENCY_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
+    ("p50", "p50"),
+    ("p90", "p90"),
+    ("p99", "p99"),
+    ("p99_9", "p99.9"),
+    ("max", "max"),
+    ("mean", "mean"),
+)
+
+_CSS: Final[str] = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
+       max-width: 60rem; padding: 0 1rem; color: #222; line-height: 1.4; }
+h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2rem;
+     border-bottom: 1px solid #ddd; }
+table { border-collapse: collapse; margin: 0.5rem 0 1rem; font-size: 0.9rem; }
+th, td { padding: 0.25rem 0.6rem; border-bottom: 1px solid #eee; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+thead th { background: #f4f4f4; }
+figure { margin: 1rem 0 2rem; } figure img { max-width: 100%; height: auto; }
+figcaption { font-size: 0.9rem; color: #555; }
+.meta { color: #666; font-size: 0.85rem; }
+"""
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[object]], table_id: str) -> str:
+    head = "".join(f"<th>{_e(cell)}</th>" for cell in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_e(cell)}</td>" for cell in row) + "</tr>" for row in rows
+    )
+    return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _number(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.6g}" if not value.is_integer() else f"{int(value):,}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return "-" if value is None else str(value)
+
+
+def _latency_section(summary: Mapping[str, Any]) -> str:
+    rows = []
+    for segment, stats in summary.get("latency_ns", {}).items():
+        cells = [
+            format_ns(stats[key]) if isinstance(stats.get(key), int | float) else "-"
+            for key, _ in LATENCY_COLUMNS
+        ]
+        rows.append([segment, _number(stats.get("count", 0)), *cells])
+    header = ["segment", "count", *(label for _, label in LATENCY_COLUMNS)]
+    return "<h2>Latency</h2>" + _table(header, rows, "headline-latency")
+
+
+def _orders_section(summary: Mapping[str, Any]) -> str:
+    orders = summary.get("orders", {})
+    figures = [
+        ("submitted", _number(orders.get("submitted"))),
+        ("fill rate", f"{orders.get('fill_rate', 0.0):.2%}"),
+        ("reject rate", f"{orders.get('reject_rate', 0.0):.2%}"),
+        ("lost", _number(orders.get("lost"))),
+    ]
+    figures += [(f"outcome: {k}", _number(v)) for k, v in orders.get("by_outcome", {}).items()]
+    reasons = sorted(orders.get("rejects_by_reason", {}).items())
+    text = "<h2>Orders</h2>" + _table(["figure", "value"], figures, "headline-orders")
+    text += "<h3>Rejects by reason</h3>"
+    if reasons:
+        text += _table(["reason", "rejects"], [(k, _number(v)) for k, v in reasons], "rejects")
+    else:
+        text += "<p>No rejects.</p>"
+    return text
+
+
+def _load_section(summary: Mapping[str, Any]) -> str:
+    throughput = summary.get("throughput", {})
+    rows = [(key, _number(value)) for key, value in throughput.items()]
+    text = "<h2>Throughput</h2>" + _table(["figure", "value"], rows, "throughput")
+    components = summary.get("components", {})
+    if components:
+        keys = ["workers", "arrivals", "served", "rejected", "max_queue_depth", "busy_ns"]
+        rows_c = [
+            [name, *(_number(figures.get(key)) for key in keys)]
+            for name, figures in components.items()
+        ]
+        text += "<h2>Components</h2>" + _table(["component", *keys], rows_c, "components")
+    return text
+
+
+def _plots_section(plots: Sequence[Path]) -> str:
+    parts = ["<h2>Plots</h2>"]
+    for path in plots:
+        data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+        caption = PLOT_CAPTIONS.get(path.name, path.stem.replace("_", " "))
+        parts.append(
+            f'<figure id="{_e(path.stem)}"><img alt="{_e(path.stem)}" '
+            f'src="data:image/png;base64,{data}"><figcaption>{_e(caption)}</figcaption></figure>'
+        )
+    return "".join(parts)
+
+
+def _attribution_section(attribution: pa.Table | None) -> str:
+    if attribution is None:
+        return ""
+    rows = [
+        (row["component"], _number(row["orders"]), f"{row['share']:.1%}", format_ns(row["mean_ns"]))
+        for row in attribution.to_pylist()
+    ]
+    header = ["dominant hop", "tail orders", "share", "mean time in hop"]
+    return (
+        "<h2>Tail attribution</h2><p>The slowest 1% of orders by end to end, charged to the "
+        "link or stage that took most of their time.</p>" + _table(header, rows, "tail")
+    )
+
+
+def _write_text(path: Path, text: str) -> Path:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+    return path
+
+
+def render_html(
+    run_dir: Path,
+    summary: Mapping[str, Any],
+    plots: Sequence[Path] = (),
+    attribution: pa.Table | None = None,
+) -> Path:
+    """Write ``run_dir/report.html`` and return its path.
+
+    Args:
+        run_dir: the run folder.
+        summary: the run's ``summary.json`` content.
+        plots: PNG files to embed, in display order (as :func:`write_plots` returns).
+        attribution: the table :func:`sim.report.attribution.tail_attribution` returns.
+    """
+    name = summary.get("scenario_name", Path(run_dir).name)
+    digest = summary.get("digest", "")
+    span_ns = int(summary.get("sim_end_ns", 0)) - int(summary.get("sim_start_ns", 0))
+    meta = f"digest {digest} · simulated {format_ns(span_ns)}"
+    document = (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>ticktwin report: {_e(name)}</title><style>{_CSS}</style></head><body>"
+        f'<h1>ticktwin report: {_e(name)}</h1><p class="meta">{_e(meta)}</p>'
+        + _latency_section(summary)
+        + _orders_section(summary)
+        + _load_section(summary)
+        + _plots_section(plots)
+        + _attribution_section(attribution)
+        + "</body></html>\n"
+    )
+    return _write_text(Path(run_dir) / "report.html", document)
+
+
+def _read_run(run_dir: Path) -> tuple[pa.Table, dict[str, Any]]:
+    orders_path, summary_path = run_dir / "orders.parquet", run_dir / "summary.json"
+    for path in (orders_path, summary_path):
+        if not path.is_file():
+            raise ReportError(f"{path}: missing; is {run_dir} a run folder written by `sim run`?")
+    try:
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ReportError(f"{summary_path}: not valid JSON ({exc})") from None
+    return pq.read_table(orders_path), summary
+
+
+def regenerate(run_dir: Path, interval_ns: int | None = None) -> Path:
+    """Rebuild ``timeline.parquet``, ``plots/*.png`` and ``report.html`` of a run folder.
+
+    Args:
+        run_dir: a folder holding ``orders.parquet`` and ``summary.json``.
+        interval_ns: timeline interval; by default about 200 intervals over the run.
+
+    Returns:
+        The path of ``report.html``.
+
+    Raises:
+        ReportError: a file is missing or unreadable, or a column is missing.
+    """
+    run_dir = Path(run_dir)
+    orders, summary = _read_run(run_dir)
+    span_ns = int(summary.get("sim_end_ns", 0)) - int(summary.get("sim_start_ns", 0))
+    interval = interval_ns or default_interval_ns(max(span_ns, 1))
+    components = summary.get("components", {})
+    workers = {name: int(figures.get("workers", 1)) for name, figures in components.items()}
+    timeline = build_timeline(orders, interval, workers)
+    temporary = run_dir / ".timeline.parquet.tmp"
+    pq.write_table(timeline, temporary)
+    os.replace(temporary, run_dir / "timeline.parquet")
+    plots = write_plots(run_dir, orders, timeline, summary)
+    return render_html(run_dir, summary, plots, tail_attribution(as_polars(orders)))
