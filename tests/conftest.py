@@ -32,3 +32,15 @@ def small_scenario(tmp_path: Path, small_ticks: Path) -> Path:
     path = tmp_path / "small.toml"
     path.write_text(scenario_text(small_ticks))
     return path
+
+
+@pytest.fixture
+def make_scenario(tmp_path: Path, small_ticks: Path) -> object:
+    """Factory: write a scenario over ``small_ticks`` with extra TOML, return its path."""
+
+    def make(extra: str = "", name: str = "small") -> Path:
+        path = tmp_path / f"{name}.toml"
+        path.write_text(scenario_text(small_ticks, extra, name))
+        return path
+
+    return make

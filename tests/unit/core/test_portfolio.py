@@ -46,8 +46,11 @@ def test_portfolio_books_both_sides_and_sorts() -> None:
     assert portfolio.gross_exposure("a", {"X": 100}) == 300
 
 
-@given(st.lists(st.tuples(st.sampled_from([1, -1]), st.integers(1, 1000), st.integers(1, 50)),
-                max_size=40))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([1, -1]), st.integers(1, 1000), st.integers(1, 50)), max_size=40
+    )
+)
 def test_cash_plus_marked_position_equals_total_pnl(fills: list[tuple[int, int, int]]) -> None:
     """Conservation: realised + unrealised P&L equals cash plus the marked position."""
     position = Position()
