@@ -13,6 +13,7 @@ priority by the rules; stops trigger exactly when a trade reaches them.
 from __future__ import annotations
 
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +62,9 @@ OPERATIONS = st.one_of(
 )
 SEQUENCES = st.lists(OPERATIONS, min_size=5, max_size=80)
 
+Step = Callable[..., tuple[int, int, BookResult, int]]
+"""A harness operation: returns (order id, new-order qty or 0, result, qty added by modify)."""
+
 SETTINGS = settings(max_examples=200, deadline=None)
 
 
@@ -99,7 +103,8 @@ class Harness:
         kind = op[0]
         before = snapshot_queues(self.book)
         prior_stops = {i: self.stop_prices[i] for i in self.stop_prices if self.book.stop_order(i)}
-        order_id, qty, result, extra = getattr(self, f"_{kind}")(*op[1:])
+        step: Step = getattr(self, f"_{kind}")
+        order_id, qty, result, extra = step(*op[1:])
         if result.accepted:
             if qty:  # a new order
                 self.submitted[order_id] += qty

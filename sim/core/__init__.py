@@ -1,0 +1,41 @@
+"""Pure trading logic: order book (and later risk rules and positions).
+
+Nothing here knows about SimPy, clocks or files: every function is a
+deterministic transformation of plain data, so it is tested directly,
+property tests included. Prices and quantities are ``int`` (prices in
+``1/price_scale`` units); there are no floats.
+
+The order book (:mod:`sim.core.book`) is price-time priority: a dict of price
+levels per side (FIFO deques with a cached visible size), a dict of resting
+orders by id, and a sorted key list per side whose last element is the best
+price. Stops wait in :mod:`sim.core.stops`. Results (:mod:`sim.core.orders`)
+are read-only and may be shared between calls.
+"""
+
+from sim.core.book import OrderBook
+from sim.core.orders import (
+    BookDelta,
+    BookResult,
+    OrderType,
+    RejectReason,
+    RestingOrder,
+    SelfTradePrevention,
+    Side,
+    StopOrder,
+    TimeInForce,
+    Trade,
+)
+
+__all__ = [
+    "BookDelta",
+    "BookResult",
+    "OrderBook",
+    "OrderType",
+    "RejectReason",
+    "RestingOrder",
+    "SelfTradePrevention",
+    "Side",
+    "StopOrder",
+    "TimeInForce",
+    "Trade",
+]
