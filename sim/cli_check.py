@@ -78,12 +78,15 @@ def check(
     out: Annotated[Path | None, typer.Option(help="Run folder for the run.")] = None,
 ) -> None:
     """Hold a run to its latency budget; exit 0 when every line holds, 1 when any fails."""
+    from sim.report.budget import load_budget
     from sim.report.check_format import junit_xml, markdown_table
     from sim.report.compare import check_regressions
 
     if (scenario is None) == (run_dir is None):
         fail("give a SCENARIO to run or --run RUN_DIR to check, not both")
     try:
+        if budget is not None:
+            load_budget(budget)  # bad budget files stop before any simulation
         if run_dir is not None:
             summary = _read_summary(run_dir)
             source = f"{run_dir}/summary.json [budget]"

@@ -10,7 +10,6 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from sim.data.events import EventColumns
 from sim.data.reader import SourceInfo, inspect_source, iter_event_batches
 from sim.errors import ScenarioError
 from sim.model.platform import RunResult, run_platform
+from sim.report.html import regenerate
 from sim.report.summary import SCHEMA_VERSION, summarize
 from sim.report.writer import package_versions, run_digest, write_run_folder
 from sim.scenario.schema import Scenario
@@ -54,6 +54,11 @@ def _window(scenario: Scenario, infos: list[SourceInfo]) -> tuple[int, int | Non
     return start, (start + duration if duration is not None else None)
 
 
+def component_figures(stats: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """Per-component counters keyed by short name (``gateway``, ``link.market_data``)."""
+    return {name.removeprefix("stage."): dict(figures) for name, figures in sorted(stats.items())}
+
+
 def canonical_scenario(scenario: Scenario) -> dict[str, Any]:
     """The resolved scenario as JSON data, with source paths reduced to file names.
 
@@ -70,10 +75,10 @@ def simulate(scenario: Scenario, infos: list[SourceInfo],
     """Run the platform model over the validated sources."""
     start_ns, end_ns = _window(scenario, infos)
     symbols = tuple(scenario.data.symbols)
-    feeds: list[Callable[[], Iterator[EventColumns]]] = [
-        partial(iter_event_batches, info, symbols=symbols, start_ns=start_ns, end_ns=end_ns)
-        for info in infos
-    ]
+    feeds: dict[str, Iterator[EventColumns]] = {
+        source.name: iter_event_batches(info, symbols=symbols, start_ns=start_ns, end_ns=end_ns)
+        for source, info in zip(scenario.data.sources, infos, strict=True)
+    }
     capacity = sum(info.rows for info in infos)
     return run_platform(scenario, feeds, capacity, progress=progress)
 
@@ -84,9 +89,13 @@ def run_scenario(
     out_dir: Path | None = None,
     reports_root: Path = DEFAULT_REPORTS_ROOT,
     progress: Callable[[int], None] | None = None,
-    extra: Callable[[Path, dict[str, Any]], None] | None = None,
+    write_report: bool = True,
 ) -> RunOutcome:
-    """Simulate ``scenario`` and write its run folder (default ``reports/<name>-<digest8>``)."""
+    """Simulate ``scenario`` and write its run folder (default ``reports/<name>-<digest8>``).
+
+    With ``write_report`` the folder also gets ``timeline.parquet``, ``plots/`` and
+    ``report.html``, built inside the temporary folder before it is renamed into place.
+    """
     infos = inspect_inputs(scenario)
     result = simulate(scenario, infos, progress)
     resolved = canonical_scenario(scenario)
@@ -105,16 +114,18 @@ def run_scenario(
             json.dumps([resolved, inputs], sort_keys=True).encode()).hexdigest()[:16],
         **summarize(result.orders, sim_start_ns=result.sim_start_ns,
                     sim_end_ns=result.sim_end_ns),
-        "components": result.components,
+        "components": component_figures(result.components),
         "events": {"processed": result.events_processed,
-                   "direct_applied": result.direct_events_applied},
+                   "direct_applied": result.direct_events_applied,
+                   "scheduled": result.scheduled_events},
         "input": inputs,
         "scenario": resolved,
         "versions": package_versions(),
     }
     destination = out_dir or reports_root / f"{scenario.name}-{digest[:8]}"
+    interval_ns = scenario.report.timeline_interval
     run_dir = write_run_folder(
         destination, tables, summary,
-        extra=(None if extra is None else lambda folder: extra(folder, summary)),
+        extra=(lambda folder: regenerate(folder, interval_ns)) if write_report else None,
     )
     return RunOutcome(run_dir, summary, result)

@@ -2,7 +2,8 @@
 
 Per symbol: Poisson arrivals; each event is an ``add`` (a limit order priced on
 the tick grid a few ticks around a random-walk mid, now and then crossing), a
-``cancel`` of a live order, or a ``market`` order. All draws come from the named
+``cancel`` of an order still resting, or a ``market`` order. A pure order book
+tracks the flow as it is generated, so cancels never name filled orders. All draws come from the named
 stream ``data.generate.<symbol>`` so one symbol's flow does not depend on which
 others are generated. Output is written to a temporary file and renamed.
 """
@@ -17,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.core.book import OrderBook
 from sim.data.schema import DEFAULT_PRICE_SCALE, arrow_schema
 from sim.errors import DataError
 from sim.rng import RandomStreams
@@ -37,6 +39,8 @@ class FlowSpec:
     add_share: float = 0.6
     cancel_share: float = 0.3
     """The rest (1 - add - cancel) are market orders."""
+    drift: float = 0.01
+    """Probability that the mid moves one tick up (and, equally, down) before an event."""
     start_price: int = 100 * DEFAULT_PRICE_SCALE
     tick: int = 100
     """Tick size in price units (0.01 at scale 10,000)."""
@@ -46,44 +50,75 @@ class FlowSpec:
     spread_ticks: list[int] = field(default_factory=lambda: [1, 2, 3, 4, 5, 6, 8, 10])
 
 
+class _SymbolFlow:
+    """Builds one symbol's events, keeping a pure book so cancels name resting orders."""
+
+    def __init__(self, spec: FlowSpec, symbol: str) -> None:
+        self.spec = spec
+        self.book = OrderBook(symbol)
+        self.live: list[tuple[int, int]] = []
+        self.next_id = 1
+        self.rows: dict[str, list[int]] = {
+            k: [] for k in ("ts", "action", "id", "side", "price", "qty")}
+
+    def emit(self, ts: int, action: int, order_id: int, side: int, price: int, qty: int
+             ) -> None:
+        for key, value in zip(self.rows, (ts, action, order_id, side, price, qty), strict=True):
+            self.rows[key].append(value)
+
+    def new_id(self) -> int:
+        order_id, self.next_id = self.next_id, self.next_id + 1
+        return order_id
+
+    def add(self, ts: int, side: int, price: int, qty: int) -> None:
+        order_id = self.new_id()
+        if self.book.add(order_id, side, price, qty).resting_qty:
+            self.live.append((order_id, side))
+        self.emit(ts, 0, order_id, side, price, qty)
+
+    def market(self, ts: int, side: int, qty: int) -> None:
+        order_id = self.new_id()
+        self.book.market(order_id, side, qty)
+        self.emit(ts, 2, order_id, side, -1, qty)
+
+    def cancel(self, ts: int, pick: float) -> bool:
+        """Cancel a random resting order; False when none is left."""
+        while self.live:
+            slot = int(pick * len(self.live))
+            self.live[slot], self.live[-1] = self.live[-1], self.live[slot]
+            order_id, side = self.live.pop()
+            if order_id in self.book:
+                self.book.cancel(order_id, None)
+                self.emit(ts, 1, order_id, side, -1, -1)
+                return True
+        return False
+
+
 def _symbol_flow(spec: FlowSpec, symbol: str, streams: RandomStreams) -> dict[str, list[int]]:
     rng = streams.stream(f"data.generate.{symbol}")
     count = int(rng.poisson(spec.rate_per_s * spec.duration_ns / 1e9))
-    gaps = rng.exponential(1e9 / spec.rate_per_s, count)
-    ts = spec.start_ns + np.cumsum(gaps).astype(np.int64)
+    ts = (spec.start_ns + np.cumsum(rng.exponential(1e9 / spec.rate_per_s, count))
+          ).astype(np.int64).tolist()
     kinds = rng.choice(3, size=count, p=[spec.add_share, spec.cancel_share,
-                                          1 - spec.add_share - spec.cancel_share])
-    sides = rng.choice(np.array([1, -1], dtype=np.int8), size=count)
-    steps = rng.choice(np.array([-1, 0, 0, 0, 1]), size=count)
-    offsets = rng.choice(np.array(spec.spread_ticks), size=count)
-    cross = rng.random(count) < 0.05
-    qtys = rng.integers(1, spec.max_qty // 100 + 1, size=count) * 100
-    picks = rng.random(count)
+                                          1 - spec.add_share - spec.cancel_share]).tolist()
+    sides = rng.choice(np.array([1, -1]), size=count).tolist()
+    steps = rng.choice(np.array([-1, 0, 1]), size=count,
+                       p=[spec.drift, 1 - 2 * spec.drift, spec.drift]).tolist()
+    ticks = np.where(rng.random(count) < 0.05, 1,
+                     -rng.choice(np.array(spec.spread_ticks), size=count)).tolist()
+    qtys = (rng.integers(1, spec.max_qty // 100 + 1, size=count) * 100).tolist()
+    picks = rng.random(count).tolist()
+    flow = _SymbolFlow(spec, symbol)
     mid = spec.start_price // spec.tick
-    live: list[tuple[int, int]] = []
-    out: dict[str, list[int]] = {k: [] for k in ("ts", "action", "id", "side", "price", "qty")}
-    next_id = 1
     for i in range(count):
-        mid = max(mid + int(steps[i]), 10)
-        kind = int(kinds[i])
-        if kind == 1 and live:
-            slot = int(picks[i] * len(live))
-            live[slot], live[-1] = live[-1], live[slot]
-            (order_id, side), price, qty = live.pop(), -1, -1
-            out_action = 1
+        mid = max(mid + steps[i], 20)
+        if kinds[i] == 1 and flow.cancel(ts[i], picks[i]):
+            continue
+        if kinds[i] == 2:
+            flow.market(ts[i], sides[i], qtys[i])
         else:
-            order_id, next_id = next_id, next_id + 1
-            side = int(sides[i])
-            if kind == 2:
-                out_action, price, qty = 2, -1, int(qtys[i])
-            else:
-                ticks = -int(offsets[i]) if not cross[i] else 1
-                price, qty, out_action = (mid + side * ticks) * spec.tick, int(qtys[i]), 0
-                live.append((order_id, side))
-        for key, value in zip(out, (int(ts[i]), out_action, order_id, side, price, qty),
-                              strict=True):
-            out[key].append(value)
-    return out
+            flow.add(ts[i], sides[i], (mid + sides[i] * ticks[i]) * spec.tick, qtys[i])
+    return flow.rows
 
 
 def generate_flow(spec: FlowSpec) -> pa.Table:

@@ -113,8 +113,8 @@ class RiskConfig(FrozenModel):
 class ReportConfig(FrozenModel):
     """What a run writes besides the per-order table."""
 
-    timeline_interval: PositiveDurationNs = 1_000_000
-    """Bucket width of the per-component time series."""
+    timeline_interval: PositiveDurationNs | None = None
+    """Bucket width of the per-component time series; ``None`` picks about 200 buckets."""
 
 
 class Scenario(FrozenModel):
