@@ -70,8 +70,13 @@ class LobsterPairs:
     def imported(self, pair: str) -> Imported:
         """The pair imported with its orderbook file (imported once)."""
         out = self._folder / f"{pair}.parquet"
-        stats = import_lobster(self.message_path(pair), out, symbol=pair.split("_")[0],
-                               date=DATE, orderbook_path=self.orderbook_path(pair))
+        stats = import_lobster(
+            self.message_path(pair),
+            out,
+            symbol=pair.split("_")[0],
+            date=DATE,
+            orderbook_path=self.orderbook_path(pair),
+        )
         table = pq.read_table(out, columns=list(_COLUMNS))
         values = {name: table.column(name).to_pylist() for name in _COLUMNS}
         return Imported(stats=stats, **values)

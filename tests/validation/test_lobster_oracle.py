@@ -43,9 +43,13 @@ def _mergeable_lines(path: Path) -> set[int]:
     lines: set[int] = set()
     previous = None
     for message in iter_messages(path):
-        if (previous is not None and previous.type == 4 and message.type == 4
-                and previous.time_ns == message.time_ns
-                and previous.direction == message.direction):
+        if (
+            previous is not None
+            and previous.type == 4
+            and message.type == 4
+            and previous.time_ns == message.time_ns
+            and previous.direction == message.direction
+        ):
             lines.add(previous.line)
         previous = message
     return lines
@@ -61,8 +65,15 @@ def test_replay_reproduces_every_orderbook_row(lobster: Any, pair: str) -> None:
     assert line == 0  # the seeded book before the first message
     rejected = 0
     for index in events:
-        result = apply_event(book, data.action[index], data.order_id[index], data.side[index],
-                             data.price[index], data.qty[index], data.tif[index])
+        result = apply_event(
+            book,
+            data.action[index],
+            data.order_id[index],
+            data.side[index],
+            data.price[index],
+            data.qty[index],
+            data.tif[index],
+        )
         rejected += result is not None and not result.accepted
     line, events = next(lines, (0, range(0)))
     compared, skipped, mismatched = 0, [], []
@@ -71,9 +82,15 @@ def test_replay_reproduces_every_orderbook_row(lobster: Any, pair: str) -> None:
             skipped.append(row.line)
             continue
         for index in events:
-            result = apply_event(book, data.action[index], data.order_id[index],
-                                 data.side[index], data.price[index], data.qty[index],
-                                 data.tif[index])
+            result = apply_event(
+                book,
+                data.action[index],
+                data.order_id[index],
+                data.side[index],
+                data.price[index],
+                data.qty[index],
+                data.tif[index],
+            )
             rejected += result is not None and not result.accepted
         line, events = next(lines, (0, range(0)))
         bids, asks = book.depth(row.depth)

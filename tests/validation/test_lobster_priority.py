@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +67,10 @@ def _runs(path: Path) -> list[Run]:
             current = None
             continue
         first = current.rows[0] if current else None
-        if first is None or (first.time_ns, first.direction) != (message.time_ns,
-                                                                 message.direction):
+        if first is None or (first.time_ns, first.direction) != (
+            message.time_ns,
+            message.direction,
+        ):
             current = Run()
             runs.append(current)
         current.rows.append(message)
@@ -77,8 +78,15 @@ def _runs(path: Path) -> list[Run]:
 
 
 def _apply(book: OrderBook, data: Any, index: int) -> BookResult | None:
-    return apply_event(book, data.action[index], data.order_id[index], data.side[index],
-                       data.price[index], data.qty[index], data.tif[index])
+    return apply_event(
+        book,
+        data.action[index],
+        data.order_id[index],
+        data.side[index],
+        data.price[index],
+        data.qty[index],
+        data.tif[index],
+    )
 
 
 def _engine_fills(result: BookResult) -> dict[int, int]:
@@ -114,8 +122,9 @@ def _priority(lobster: Any, pair: str) -> tuple[int, int, int]:
             known = {row.order_id for row in run.rows if row.order_id in book}
             side, limit, qty = run.aggressor
             probe = copy.deepcopy(book)
-            counts = _score(run, known, _engine_fills(
-                probe.submit(0, side, limit, qty, tif=TimeInForce.IOC)))
+            counts = _score(
+                run, known, _engine_fills(probe.submit(0, side, limit, qty, tif=TimeInForce.IOC))
+            )
             known_rows, matched, probed = known_rows + counts[0], matched + counts[1], probed + 1
         elif not executes and line in by_last:
             pending = by_last[line]
@@ -126,7 +135,8 @@ def _priority(lobster: Any, pair: str) -> tuple[int, int, int]:
                 assert pending is not None
                 assert result is not None
                 assert (Side(data.side[index]), data.price[index], data.qty[index]) == (
-                    pending.aggressor)
+                    pending.aggressor
+                )
                 counts = _score(pending, known, _engine_fills(result))
                 known_rows, matched = known_rows + counts[0], matched + counts[1]
                 pending = None
