@@ -7,6 +7,7 @@ messages on stderr and exit codes: 0 success, 1 a budget or check failed,
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -166,6 +167,31 @@ def data_inspect(path: Annotated[Path, typer.Argument(help="Canonical Parquet fi
                       "first_ts": start, "span": format_ns(info.last_ts_ns - info.first_ts_ns),
                       "price_scale": info.price_scale, "fingerprint": info.fingerprint},
                      indent=2))
+
+
+@import_app.command("lobster")
+def import_lobster_command(
+    message: Annotated[Path, typer.Argument(help="LOBSTER message file (.csv or .csv.gz).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output canonical Parquet file.")],
+    symbol: Annotated[str, typer.Option(help="Instrument name to write.")],
+    date: Annotated[str, typer.Option(help="Trading date, YYYY-MM-DD.")],
+    orderbook: Annotated[Path | None, typer.Option(help="Matching LOBSTER orderbook file: "
+                                                   "seeds the opening book and window "
+                                                   "entries.")] = None,
+) -> None:
+    """Convert a LOBSTER message file into the canonical L3 schema (see docs/lobster.md)."""
+    from sim.data.lobster import import_lobster
+
+    try:
+        day = dt.date.fromisoformat(date)
+    except ValueError:
+        fail(f"--date {date!r}: expected YYYY-MM-DD")
+    try:
+        stats = import_lobster(message, out, symbol=symbol, date=day, orderbook_path=orderbook)
+    except SimError as exc:
+        fail(str(exc))
+    _emit(f"wrote {stats.events_written} events from {stats.rows_read} rows to {out}")
+    _emit(json.dumps(dataclasses.asdict(stats), indent=2))
 
 
 @import_app.command("latency")
