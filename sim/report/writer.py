@@ -71,7 +71,7 @@ def write_run_folder(
     destination: Path,
     tables: dict[str, pa.Table],
     summary: dict[str, Any],
-    extra: Callable[[Path], None] | None = None,
+    extra: Callable[[Path], object] | None = None,
 ) -> Path:
     """Write ``<name>.parquet`` per table, ``summary.json`` and extras, then rename into place.
 
