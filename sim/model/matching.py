@@ -1,0 +1,283 @@
+"""The matching engine: a stage in front of one price-time order book per symbol.
+
+Book ids: the order with sequence ``seq`` is ``seq + 1`` in its book; direct-route
+history orders get ids from ``capacity + 1`` upwards, so no two sources (and no
+history and model order) ever collide. Each (source, symbol) has its own map from
+venue order id to book id, which is how cancels, modifies and executes find
+their order; an id the map does not know, or whose order is gone, is rejected
+``unknown_order``.
+
+Accounting per model order (recorder columns): ``filled_qty`` and
+``filled_notional`` grow with each trade the order is in, ``cancelled_qty`` with
+each cancel, modify-down or unfilled market remainder, and ``resting_qty`` is set
+at the end by walking the books (:meth:`MatchingEngine.finish`). A modify that
+grows an order grows its ``qty`` (like FIX ``OrderQty`` after a replace), so
+``qty = filled + cancelled + resting`` holds for every accepted order.
+
+History (route=direct rows and ``execute`` rows) goes through
+:func:`sim.core.replay.apply_event`, the one definition of canonical actions;
+model orders use the same book fast paths directly. Only trades with at least one
+model order are written to the fills table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sim.core.book import OrderBook
+from sim.core.orders import BookResult, Side
+from sim.core.replay import apply_event
+from sim.data.events import ACTION_BY_CODE
+from sim.model.environment import SimulationEnvironment
+from sim.model.recorder import ADD, CANCEL, MARKET, MATCHING, NULL, OrderRecorder
+from sim.model.sampling import DurationSampler
+from sim.model.server import Stage, StageStamps
+from sim.scenario.schema import StageConfig
+
+_UNKNOWN_ORDER = "unknown_order"
+
+
+class MatchingEngine(Stage):
+    """Matching stage: serves orders in arrival order, then applies them to the books.
+
+    Args:
+        env: The simulation environment.
+        config: Workers, service distribution and queue capacity.
+        service: Service-time sampler.
+        recorder: Per-order columns (stamps, accounting, fills).
+    """
+
+    def __init__(
+        self,
+        env: SimulationEnvironment,
+        config: StageConfig,
+        service: DurationSampler,
+        recorder: OrderRecorder,
+    ) -> None:
+        stamps = StageStamps(
+            recorder.view("ts_matching_in_ns"),
+            recorder.view("ts_matching_start_ns"),
+            recorder.view("ts_matching_out_ns"),
+        )
+        super().__init__(env, "stage.matching", config, service, stamps)
+        self.recorder = recorder
+        self.books: list[OrderBook] = []
+        self._capacity = recorder.capacity
+        self._next_history_id = recorder.capacity + 1
+        self._history_venue_ids: list[int] = []
+        self._ids: dict[tuple[int, int], dict[int, int]] = {}
+        self._changed: Callable[[int], None] | None = None
+        self._report: Callable[[int], None] | None = None
+        self.history_applied = 0
+        self.history_rejected: dict[str, int] = {}
+        self.book_changes = 0
+        views = recorder.view
+        self._action, self._symbol, self._source = views("action"), views("symbol"), views("source")
+        self._order_id, self._side = views("order_id"), views("side")
+        self._price, self._qty = views("price"), views("qty")
+        self._filled, self._cancelled = views("filled_qty"), views("cancelled_qty")
+        self._notional = views("filled_notional")
+        super().connect(self._process, self._refuse)
+
+    def connect_outputs(
+        self, book_changed: Callable[[int], None], report: Callable[[int], None]
+    ) -> None:
+        """Set where book changes (market data) and execution reports go."""
+        self._changed = book_changed
+        self._report = report
+
+    @property
+    def connected(self) -> bool:
+        """Whether market data and execution report outputs are wired."""
+        return self._changed is not None and self._report is not None
+
+    def ensure_books(self, symbol_count: int) -> None:
+        """Create books for recorder symbol codes up to ``symbol_count - 1``."""
+        books = self.books
+        names = self.recorder.symbols
+        while len(books) < symbol_count:
+            books.append(OrderBook(names[len(books)]))
+
+    def _id_map(self, source: int, symbol: int) -> dict[int, int]:
+        key = (source, symbol)
+        ids = self._ids.get(key)
+        if ids is None:
+            ids = self._ids[key] = {}
+        return ids
+
+    # ------------------------------------------------------------ model orders
+
+    def _refuse(self, seq: int, reason: str) -> None:
+        self.recorder.reject(seq, MATCHING, reason)
+        self._report(seq)  # type: ignore[misc]
+
+    def _process(self, seq: int) -> None:
+        """Apply a served order to its book and report it (the stage's ``on_done``)."""
+        action = self._action[seq]
+        symbol = self._symbol[seq]
+        book = self.books[symbol]
+        key = (self._source[seq], symbol)
+        ids = self._ids.get(key)
+        if ids is None:
+            ids = self._ids[key] = {}
+        venue_id = self._order_id[seq]
+        owner = seq
+        if action == ADD:
+            live = ids.get(venue_id)
+            if live is not None and live in book:
+                self._reject_request(seq, "duplicate_order_id")
+                return
+            result = book.add(seq + 1, self._side[seq], self._price[seq], self._qty[seq])
+            if result.accepted:
+                ids[venue_id] = seq + 1
+        elif action == MARKET:
+            result = book.market(seq + 1, self._side[seq], self._qty[seq])
+        else:
+            target = ids.get(venue_id)
+            if target is None or target not in book:
+                self._reject_request(seq, _UNKNOWN_ORDER)
+                return
+            owner = target - 1 if target <= self._capacity else -1
+            result = self._amend(book, action, seq, target, owner)
+        if not result.accepted:
+            self._reject_request(seq, str(result.reject_reason))
+            return
+        self._settle(result, owner, self.env.now, book.symbol)
+        if action != MARKET or result.trades:
+            self.book_changes += 1
+            self._changed(seq)  # type: ignore[misc]
+        self._report(seq)  # type: ignore[misc]
+
+    def _amend(self, book: OrderBook, action: int, seq: int, target: int, owner: int) -> BookResult:
+        qty = self._qty[seq]
+        if action == CANCEL:
+            return book.cancel(target, None if qty == NULL else qty)
+        price = self._price[seq]
+        if price == NULL or qty == NULL:
+            current = book.resting_order(target)
+            assert current is not None  # checked by the caller: target in book
+            price = current.price if price == NULL else price
+            qty = current.qty + current.hidden_qty if qty == NULL else qty
+        if owner >= 0:
+            remaining = self._qty[owner] - self._filled[owner] - self._cancelled[owner]
+            if qty > remaining:
+                result = book.modify(target, price, qty)
+                if result.accepted:
+                    self._qty[owner] += qty - remaining
+                return result
+        return book.modify(target, price, qty)
+
+    def _reject_request(self, seq: int, reason: str) -> None:
+        self.count_reject(reason)
+        self.recorder.reject(seq, MATCHING, reason)
+        self._report(seq)  # type: ignore[misc]
+
+    def _settle(self, result: BookResult, owner: int, ts_ns: int, symbol: str) -> None:
+        """Book trades and cancellations of ``result`` into the model orders' columns."""
+        capacity = self._capacity
+        cancelled = self._cancelled
+        if owner >= 0 and result.cancelled_qty:
+            cancelled[owner] += result.cancelled_qty
+        for order_id, qty in result.cancelled_orders:
+            if order_id <= capacity:
+                cancelled[order_id - 1] += qty
+        if result.trades:
+            self._record_trades(result, ts_ns, symbol)
+
+    def _record_trades(self, result: BookResult, ts_ns: int, symbol: str) -> None:
+        capacity = self._capacity
+        filled, notional = self._filled, self._notional
+        fills = self.recorder.fills
+        symbol_code = self.recorder.symbol_code(symbol)
+        for trade in result.trades:
+            maker = trade.maker_id - 1 if trade.maker_id <= capacity else -1
+            taker = trade.taker_id - 1 if 0 < trade.taker_id <= capacity else -1
+            if maker < 0 and taker < 0:
+                continue
+            price, qty = trade.price, trade.qty
+            for seq in (maker, taker):
+                if seq >= 0:
+                    filled[seq] += qty
+                    notional[seq] += price * qty
+            fills["ts_ns"].append(ts_ns)
+            fills["symbol"].append(symbol_code)
+            fills["price"].append(price)
+            fills["qty"].append(qty)
+            fills["maker_seq"].append(maker)
+            fills["taker_seq"].append(taker)
+            fills["maker_order_id"].append(self._venue_id(trade.maker_id))
+            fills["taker_order_id"].append(self._venue_id(trade.taker_id))
+            fills["aggressor_side"].append(int(trade.aggressor_side))
+
+    def _venue_id(self, book_id: int) -> int:
+        if book_id <= 0:
+            return NULL
+        if book_id <= self._capacity:
+            return self._order_id[book_id - 1]
+        return self._history_venue_ids[book_id - self._capacity - 1]
+
+    # ----------------------------------------------------------------- history
+
+    def apply_history(
+        self,
+        source: int,
+        ts_ns: int,
+        action: int,
+        symbol: int,
+        venue_id: int,
+        side: int,
+        price: int | None,
+        qty: int | None,
+    ) -> None:
+        """Apply one history row (``action`` in ``sim.data.events`` codes) at ``ts_ns``.
+
+        History is applied inline by the feed, outside any stage; its book changes
+        are not published (nothing in the model subscribes to market data yet).
+        """
+        name = ACTION_BY_CODE[action]
+        book = self.books[symbol]
+        ids = self._id_map(source, symbol)
+        if name == "add" or name == "market":
+            book_id = self._next_history_id
+            self._next_history_id += 1
+            self._history_venue_ids.append(venue_id)
+            if name == "add":
+                ids[venue_id] = book_id
+        else:
+            found = ids.get(venue_id)
+            book_id = 0 if found is None else found
+        result = apply_event(book, name, book_id, side, price, qty)
+        if result is None:
+            return
+        self.history_applied += 1
+        if not result.accepted:
+            reason = str(result.reject_reason)
+            self.history_rejected[reason] = self.history_rejected.get(reason, 0) + 1
+            return
+        if (name == "cancel" or name == "execute") and not result.resting_qty:
+            ids.pop(venue_id, None)
+        owner = book_id - 1 if 0 < book_id <= self._capacity else -1
+        self._settle(result, owner, ts_ns, book.symbol)
+
+    # --------------------------------------------------------------- end of run
+
+    def finish(self) -> None:
+        """Write ``resting_qty`` of every model order still on a book (walks the books)."""
+        resting = self.recorder.view("resting_qty")
+        capacity = self._capacity
+        for book in self.books:
+            bids, asks = book.depth(len(book) + 1)
+            for side, levels in ((Side.BUY, bids), (Side.SELL, asks)):
+                for price, _size in levels:
+                    for order in book.level_orders(side, price):
+                        if order.order_id <= capacity:
+                            resting[order.order_id - 1] = order.qty + order.hidden_qty
+
+    def stats(self) -> dict[str, int]:
+        """Stage counters plus book changes and history rows applied and rejected."""
+        counters = super().stats()
+        counters["book_changes"] = self.book_changes
+        counters["history_applied"] = self.history_applied
+        for reason, count in sorted(self.history_rejected.items()):
+            counters[f"history_rejected.{reason}"] = count
+        return counters

@@ -1,0 +1,267 @@
+"""Wiring of the baseline platform and the one call that runs it.
+
+::
+
+    feed -client_to_gateway-> gateway -gateway_to_risk-> risk -risk_to_matching-> matching
+                                 |                        |                       |    |
+                                 +------- rejects --------+-- matching_to_client -+    |
+                                                               --> clients         publisher
+                                                                                   -market_data->
+
+:class:`Platform` builds every component from the scenario, each with its own
+named random stream (``stage.<name>``, ``link.<name>``; built in sorted order),
+and checks that every output is connected before simulated time starts.
+:func:`run_platform` runs it to completion and returns a :class:`RunResult`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from sim.data.events import EventColumns
+from sim.errors import SimError
+from sim.model.client import ClientSessions
+from sim.model.environment import SimulationEnvironment
+from sim.model.feed import ExchangeFeed
+from sim.model.gateway import OrderGateway
+from sim.model.link import NetworkLink
+from sim.model.matching import MatchingEngine
+from sim.model.publisher import MarketDataPublisher
+from sim.model.recorder import OrderRecorder
+from sim.model.risk import RiskEngine
+from sim.model.sampling import make_sampler
+from sim.model.server import Stage
+from sim.rng import RandomStreams
+from sim.scenario.schema import Scenario, SourceConfig
+
+Batches = Iterable[EventColumns] | Callable[[], Iterable[EventColumns]]
+"""One source's batches, or a zero-argument function returning them (called once, at build)."""
+BatchSource = Mapping[str, Batches] | Sequence[Batches] | Callable[[], Iterable[EventColumns]]
+"""Batches of every source: by source name, one entry per source in scenario order, or
+(single-source scenarios only) one zero-argument function."""
+
+LINK_NAMES = (
+    "client_to_gateway",
+    "gateway_to_risk",
+    "risk_to_matching",
+    "matching_to_client",
+    "market_data",
+)
+
+
+class WiringError(SimError):
+    """A component output is not connected; raised before simulated time starts."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything a run produced.
+
+    Attributes:
+        orders: One row per order (see :meth:`OrderRecorder.to_arrow`).
+        fills: One row per trade involving a model order.
+        components: Counters per component scope name (``stage.gateway``, ``link.market_data``,
+            ``feed.<source>``, ``clients``), each a flat ``name -> int`` mapping.
+        sim_start_ns: Simulation time of the first event.
+        sim_end_ns: Simulation time of the last thing that happened.
+        events_processed: Input rows consumed by all feeds.
+        direct_events_applied: History rows applied to the books (direct route and executes).
+        scheduled_events: SimPy events scheduled (service ends, link deliveries, feed wakes).
+    """
+
+    orders: pa.Table
+    fills: pa.Table
+    components: dict[str, dict[str, int]]
+    sim_start_ns: int
+    sim_end_ns: int
+    events_processed: int
+    direct_events_applied: int
+    scheduled_events: int
+
+
+class Platform:
+    """The baseline platform built from a scenario, ready to run once.
+
+    Args:
+        scenario: The resolved scenario.
+        batches: Event batches for each of ``scenario.data.sources``.
+        capacity: Most orders the run can create (the data's total row count).
+        progress: Called with the number of rows each feed consumed, batch by batch.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        batches: BatchSource,
+        capacity: int,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.scenario = scenario
+        sources = scenario.data.sources
+        self.recorder = OrderRecorder(capacity, [source.name for source in sources])
+        self.env = env = SimulationEnvironment(0)
+        """Starts at 0; the feeds' first wakes jump it to the first event's time."""
+        streams = RandomStreams(scenario.seed)
+        topology = scenario.topology
+        stage_configs = {
+            "stage.gateway": topology.gateway,
+            "stage.matching": topology.matching,
+            "stage.publisher": topology.publisher,
+            "stage.risk": topology.risk,
+        }
+        samplers = {
+            name: make_sampler(config.service, streams.stream(name))
+            for name, config in sorted(stage_configs.items())
+        }
+        self.links: dict[str, NetworkLink] = {}
+        for name in sorted(LINK_NAMES):
+            config = getattr(topology.links, name)
+            scope = f"link.{name}"
+            self.links[name] = NetworkLink(
+                env, scope, config, make_sampler(config.latency, streams.stream(scope))
+            )
+        recorder = self.recorder
+        self.gateway = OrderGateway(env, topology.gateway, samplers["stage.gateway"], recorder)
+        self.risk = RiskEngine(
+            env,
+            topology.risk,
+            samplers["stage.risk"],
+            recorder,
+            scenario.risk,
+            scenario.price_scale,
+        )
+        self.matching = MatchingEngine(env, topology.matching, samplers["stage.matching"], recorder)
+        self.publisher = MarketDataPublisher(
+            env, topology.publisher, samplers["stage.publisher"], recorder
+        )
+        self.clients = ClientSessions(recorder)
+        self.feeds = [
+            ExchangeFeed(env, source, code, _iterable(entry), recorder, self.matching, progress)
+            for code, (source, entry) in enumerate(
+                zip(sources, _batches_of(batches, sources), strict=True)
+            )
+        ]
+        self._wire()
+
+    def _wire(self) -> None:
+        links = self.links
+        reports = links["matching_to_client"].send
+        for feed in self.feeds:
+            if feed.full:
+                feed.connect(links["client_to_gateway"])
+        links["client_to_gateway"].connect(self.gateway.arrive)
+        self.gateway.connect_outputs(links["gateway_to_risk"].send, reports)
+        links["gateway_to_risk"].connect(self.risk.arrive)
+        self.risk.connect_outputs(links["risk_to_matching"].send, reports)
+        links["risk_to_matching"].connect(self.matching.arrive)
+        self.matching.connect_outputs(self.publisher.arrive, reports)
+        links["matching_to_client"].connect_endpoint(self.clients.report_delivered)
+        self.publisher.connect_output(links["market_data"].send_at)
+        links["market_data"].connect_endpoint(self.publisher.delivered)
+
+    @property
+    def stages(self) -> dict[str, Stage | MarketDataPublisher]:
+        """The servers by scope name."""
+        return {
+            stage.name: stage for stage in (self.gateway, self.risk, self.matching, self.publisher)
+        }
+
+    def check_wiring(self) -> None:
+        """Raise :class:`WiringError` naming every unconnected component."""
+        loose = [name for name, stage in self.stages.items() if not stage.connected]
+        loose += [link.name for link in self.links.values() if not link.connected]
+        loose += [feed.name for feed in self.feeds if not feed.connected]
+        if loose:
+            raise WiringError(f"unconnected components: {', '.join(sorted(loose))}")
+
+    def run(self) -> RunResult:
+        """Run until every event is replayed and every order has finished."""
+        self.check_wiring()
+        starts = [ts for ts in (feed.prime() for feed in self.feeds) if ts is not None]
+        start_ns = min(starts) if starts else 0
+        env = self.env
+        for feed in self.feeds:
+            feed.start()
+        env.run()
+        self.matching.finish()
+        end_ns = max(
+            [
+                env.now,
+                *(feed.last_ts_ns for feed in self.feeds if feed.events),
+                *(link.last_delivery_ns for link in self.links.values() if link.messages),
+            ]
+        )
+        return RunResult(
+            orders=self.recorder.to_arrow(),
+            fills=self.recorder.fills_to_arrow(),
+            components=self.stats(),
+            sim_start_ns=start_ns,
+            sim_end_ns=end_ns,
+            events_processed=sum(feed.events for feed in self.feeds),
+            direct_events_applied=sum(feed.history for feed in self.feeds),
+            scheduled_events=self.scheduled_events(),
+        )
+
+    def scheduled_events(self) -> int:
+        """SimPy events scheduled so far: service ends, link deliveries and feed wakes."""
+        return (
+            sum(stage.served for stage in (self.gateway, self.risk, self.matching))
+            + sum(link.scheduled for link in self.links.values())
+            + sum(feed.wakes for feed in self.feeds)
+        )
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        """Counters of every component by scope name, in sorted order."""
+        stats: dict[str, dict[str, int]] = {"clients": self.clients.stats()}
+        for name, stage in self.stages.items():
+            stats[name] = stage.stats()
+        for link in self.links.values():
+            stats[link.name] = link.stats()
+        for feed in self.feeds:
+            stats[feed.name] = feed.stats()
+        return dict(sorted(stats.items()))
+
+
+def _batches_of(batches: BatchSource, sources: Sequence[SourceConfig]) -> list[Batches]:
+    """One entry per source, in scenario order."""
+    if isinstance(batches, Mapping):
+        missing = [source.name for source in sources if source.name not in batches]
+        if missing:
+            raise WiringError(f"no event batches given for sources: {', '.join(missing)}")
+        return [batches[source.name] for source in sources]
+    if callable(batches):
+        if len(sources) != 1:
+            raise WiringError(
+                f"one batch function given for {len(sources)} sources; pass one per source"
+            )
+        return [batches]
+    listed = list(batches)
+    if len(listed) != len(sources):
+        raise WiringError(f"{len(listed)} batch sources given for {len(sources)} sources")
+    return listed
+
+
+def _iterable(entry: Batches) -> Iterable[EventColumns]:
+    return entry() if callable(entry) else entry
+
+
+def run_platform(
+    scenario: Scenario,
+    batches: BatchSource,
+    capacity: int,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> RunResult:
+    """Build the baseline platform for ``scenario``, replay ``batches`` through it, return results.
+
+    Args:
+        scenario: The resolved scenario (topology, risk limits, seed, sources).
+        batches: Time-sorted event batches per source, by name or as a function of the
+            source config.
+        capacity: Upper bound on orders created (the data's total row count is safe).
+        progress: Called with the number of input rows consumed, batch by batch.
+    """
+    return Platform(scenario, batches, capacity, progress).run()

@@ -1,0 +1,272 @@
+"""Per-order state in preallocated numpy columns, written out as Arrow once at the end.
+
+Row ``seq`` of every column belongs to the order with sequence number ``seq``
+(``0 .. capacity-1``, assigned by the feed in send order). Strings (source,
+symbol, action, outcome, reasons) are small-integer codes into name tables
+while the run lasts. Components write scalars through ``memoryview`` s of the
+columns (:meth:`OrderRecorder.view`), which is as fast as a list and keeps the
+memory of a numpy array. ``NULL`` marks a missing timestamp, price or reason.
+Fills are appended to ``array('q')`` buffers, since their count is not known
+up front.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Sequence
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from sim.data.events import NO_PRICE, NO_QTY
+
+NULL: Final[int] = int(np.iinfo(np.int64).min)
+"""Sentinel of a missing int64 value (a stamp never reached, a null price)."""
+
+ACTION_NAMES: Final[tuple[str, ...]] = ("add", "market", "cancel", "modify")
+"""Recorder action codes: ``ACTION_NAMES[code]``."""
+ADD, MARKET, CANCEL, MODIFY = 0, 1, 2, 3
+
+STAGE_NAMES: Final[tuple[str, ...]] = ("gateway", "risk", "matching")
+"""Stages that can reject an order (``reject_stage``): ``STAGE_NAMES[code]``."""
+GATEWAY, RISK, MATCHING = 0, 1, 2
+
+STAMPS: Final[tuple[str, ...]] = (
+    "ts_sent_ns",
+    "ts_gateway_in_ns",
+    "ts_gateway_start_ns",
+    "ts_gateway_out_ns",
+    "ts_risk_in_ns",
+    "ts_risk_start_ns",
+    "ts_risk_out_ns",
+    "ts_matching_in_ns",
+    "ts_matching_start_ns",
+    "ts_matching_out_ns",
+    "ts_ack_ns",
+)
+"""Timestamp columns in path order; a null means the order never reached that point."""
+
+_INT64: Final[tuple[str, ...]] = (
+    "order_id",
+    "price",
+    "qty",
+    *STAMPS,
+    "filled_qty",
+    "cancelled_qty",
+    "resting_qty",
+    "filled_notional",
+)
+_CODES: Final[dict[str, type[np.signedinteger]]] = {
+    "source": np.int16,
+    "symbol": np.int32,
+    "account": np.int32,
+    "action": np.int8,
+    "side": np.int8,
+    "reject_reason": np.int16,
+    "reject_stage": np.int8,
+}
+_FILL_COLUMNS: Final[tuple[str, ...]] = (
+    "ts_ns",
+    "symbol",
+    "price",
+    "qty",
+    "maker_seq",
+    "taker_seq",
+    "maker_order_id",
+    "taker_order_id",
+    "aggressor_side",
+)
+
+
+class CapacityError(ValueError):
+    """More orders were sent than the recorder was sized for."""
+
+
+class OrderRecorder:
+    """Preallocated per-order columns plus the growing fills buffers.
+
+    Args:
+        capacity: Most orders the run can create (the data's row count is safe).
+        sources: Source names; ``source`` codes index this tuple.
+    """
+
+    def __init__(self, capacity: int, sources: Sequence[str]) -> None:
+        if capacity < 0:
+            raise ValueError(f"capacity must be >= 0, got {capacity}")
+        self.capacity = capacity
+        self.count = 0
+        """Rows used so far (the next order's ``seq``)."""
+        self.sources: tuple[str, ...] = tuple(sources)
+        self.symbols: list[str] = []
+        self.accounts: list[str] = []
+        self.reasons: list[str] = []
+        self._symbol_codes: dict[str, int] = {}
+        self._reason_codes: dict[str, int] = {}
+        self.columns: dict[str, npt.NDArray[np.signedinteger]] = {}
+        for name in _INT64:
+            fill = (
+                0
+                if name in ("filled_qty", "cancelled_qty", "resting_qty", "filled_notional")
+                else NULL
+            )
+            self.columns[name] = np.full(capacity, fill, dtype=np.int64)
+        for name, dtype in _CODES.items():
+            self.columns[name] = np.full(capacity, -1, dtype=dtype)
+        self.fills: dict[str, array[int]] = {name: array("q") for name in _FILL_COLUMNS}
+
+    # ------------------------------------------------------------------ writing
+
+    def view(self, name: str) -> memoryview:
+        """Return a writable memoryview of column ``name`` for fast scalar access."""
+        return self.columns[name].data
+
+    def symbol_code(self, name: str) -> int:
+        """Return the code of symbol ``name``, registering it on first use."""
+        code = self._symbol_codes.get(name)
+        if code is None:
+            code = self._symbol_codes[name] = len(self.symbols)
+            self.symbols.append(name)
+        return code
+
+    def reason_code(self, reason: str) -> int:
+        """Return the code of reject reason ``reason``, registering it on first use."""
+        code = self._reason_codes.get(reason)
+        if code is None:
+            code = self._reason_codes[reason] = len(self.reasons)
+            self.reasons.append(reason)
+        return code
+
+    def append_orders(
+        self,
+        source: int,
+        ts_ns: npt.NDArray[np.int64],
+        symbol: npt.NDArray[np.int32],
+        action: npt.NDArray[np.int8],
+        order_id: npt.NDArray[np.int64],
+        side: npt.NDArray[np.int8],
+        price: npt.NDArray[np.int64],
+        qty: npt.NDArray[np.int64],
+    ) -> int:
+        """Write a block of new orders (``action`` in recorder codes); return the first seq.
+
+        Raises:
+            CapacityError: The block does not fit in the preallocated columns.
+        """
+        first = self.count
+        end = first + len(ts_ns)
+        if end > self.capacity:
+            raise CapacityError(
+                f"the run creates more than {self.capacity} orders; size the recorder "
+                "with the data's total row count"
+            )
+        columns = self.columns
+        rows = slice(first, end)
+        columns["source"][rows] = source
+        columns["ts_sent_ns"][rows] = ts_ns
+        columns["symbol"][rows] = symbol
+        columns["action"][rows] = action
+        columns["order_id"][rows] = order_id
+        columns["side"][rows] = side
+        columns["price"][rows] = np.where(price == NO_PRICE, NULL, price)
+        columns["qty"][rows] = np.where(qty == NO_QTY, NULL, qty)
+        self.count = end
+        return first
+
+    def reject(self, seq: int, stage: int, reason: str) -> None:
+        """Mark order ``seq`` rejected by ``stage`` (a ``STAGE_NAMES`` code) for ``reason``."""
+        self.columns["reject_stage"][seq] = stage
+        self.columns["reject_reason"][seq] = self.reason_code(reason)
+
+    # ------------------------------------------------------------------ output
+
+    def to_arrow(self) -> pa.Table:
+        """Return the orders table (one row per order, columns as documented in the README)."""
+        n = self.count
+        col = {name: values[:n] for name, values in self.columns.items()}
+        outcome = self._outcomes(col)
+        filled = col["filled_qty"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            average = col["filled_notional"] / np.where(filled > 0, filled, 1)
+        fields: dict[str, pa.Array] = {
+            "order_seq": pa.array(np.arange(n, dtype=np.int64)),
+            "source": _strings(col["source"], self.sources),
+            "symbol": _strings(col["symbol"], self.symbols),
+            "account": _strings(col["account"], self.accounts),
+            "action": _strings(col["action"], ACTION_NAMES),
+            "order_id": pa.array(col["order_id"]),
+            "side": pa.array(col["side"]),
+            "price": _nullable(col["price"]),
+            "qty": _nullable(col["qty"]),
+        }
+        for name in STAMPS:
+            fields[name] = _nullable(col[name])
+        fields["outcome"] = _strings(outcome, _OUTCOMES)
+        fields["reject_reason"] = _strings(col["reject_reason"], self.reasons)
+        fields["reject_stage"] = _strings(col["reject_stage"], STAGE_NAMES)
+        for name in ("filled_qty", "cancelled_qty", "resting_qty", "filled_notional"):
+            fields[name] = pa.array(col[name])
+        fields["avg_price"] = pa.array(average, mask=filled <= 0, type=pa.float64())
+        return pa.table(fields)
+
+    def fills_to_arrow(self) -> pa.Table:
+        """Return the fills table: one row per trade involving at least one model order."""
+        raw = {
+            name: np.frombuffer(buffer, dtype=np.int64) if len(buffer) else np.zeros(0, np.int64)
+            for name, buffer in self.fills.items()
+        }
+        return pa.table(
+            {
+                "ts_ns": pa.array(raw["ts_ns"]),
+                "symbol": _strings(raw["symbol"], self.symbols),
+                "price": pa.array(raw["price"]),
+                "qty": pa.array(raw["qty"]),
+                "maker_seq": pa.array(raw["maker_seq"], mask=raw["maker_seq"] < 0),
+                "taker_seq": pa.array(raw["taker_seq"], mask=raw["taker_seq"] < 0),
+                "maker_order_id": pa.array(
+                    raw["maker_order_id"], mask=raw["maker_order_id"] == NULL
+                ),
+                "taker_order_id": pa.array(
+                    raw["taker_order_id"], mask=raw["taker_order_id"] == NULL
+                ),
+                "aggressor_side": pa.array(raw["aggressor_side"].astype(np.int8)),
+            }
+        )
+
+    @staticmethod
+    def _outcomes(col: dict[str, npt.NDArray[np.signedinteger]]) -> npt.NDArray[np.int8]:
+        """Outcome codes into ``_OUTCOMES``; -1 (null) when the order never finished."""
+        qty, filled, resting = col["qty"], col["filled_qty"], col["resting_qty"]
+        is_order = col["action"] <= MARKET
+        done = col["ts_matching_out_ns"] != NULL
+        outcome = np.full(len(qty), -1, dtype=np.int8)
+        outcome[done & ~is_order] = _ACCEPTED
+        outcome[done & is_order] = _CANCELLED
+        outcome[done & is_order & (resting > 0)] = _RESTING
+        outcome[done & is_order & (filled > 0)] = _PARTIAL
+        outcome[done & is_order & (filled > 0) & (filled >= qty)] = _FILLED
+        outcome[col["reject_reason"] >= 0] = _REJECTED
+        return outcome
+
+
+_OUTCOMES: Final[tuple[str, ...]] = (
+    "filled",
+    "partial",
+    "resting",
+    "cancelled",
+    "rejected",
+    "accepted",
+)
+_FILLED, _PARTIAL, _RESTING, _CANCELLED, _REJECTED, _ACCEPTED = range(6)
+
+
+def _nullable(values: npt.NDArray[np.int64]) -> pa.Array:
+    return pa.array(values, mask=values == NULL, type=pa.int64())
+
+
+def _strings(codes: npt.NDArray[np.signedinteger], names: Sequence[str]) -> pa.Array:
+    """Decode small-integer codes (negative: null) into a plain string array."""
+    dictionary = pa.array(list(names), type=pa.string())
+    indices = pa.array(codes.astype(np.int32), mask=codes < 0, type=pa.int32())
+    return pa.DictionaryArray.from_arrays(indices, dictionary).cast(pa.string())

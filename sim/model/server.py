@@ -1,0 +1,175 @@
+"""A callback-driven server: workers, a service-time sampler and a bounded FIFO queue.
+
+A :class:`Stage` is a deque and a busy count. An arrival starts service at once
+when a worker is free, otherwise it waits in the queue; a full queue rejects
+the item with reason ``queue_full`` (never a silent drop). Service completion
+is one ``env.timeout(service, item)`` whose callback is the stage's own
+``_complete``: no SimPy process and no ``Resource`` per item. (Measured: a
+bare ``simpy.Event`` plus ``env.schedule`` is no faster than ``env.timeout``,
+and it would need SimPy's private ``_ok`` flag, so the public timeout is used.)
+
+Items are ``int`` order sequence numbers. When stamp columns are given, the
+stage writes the arrival, service start and service end time of each item.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import Final
+
+import simpy
+
+from sim.model.environment import SimulationEnvironment
+from sim.model.sampling import DurationSampler
+from sim.scenario.schema import StageConfig
+
+QUEUE_FULL: Final[str] = "queue_full"
+"""Reject reason of an arrival that found the queue full."""
+
+Handler = Callable[[int], None]
+"""Receives an item (an order sequence number)."""
+RejectHandler = Callable[[int, str], None]
+"""Receives a rejected item and the reason."""
+
+
+class StageStamps:
+    """Where a stage writes each item's ``in``, ``start`` and ``out`` times (or nowhere)."""
+
+    __slots__ = ("arrival", "end", "start")
+
+    def __init__(self, arrival: memoryview, start: memoryview, end: memoryview) -> None:
+        self.arrival = arrival
+        self.start = start
+        self.end = end
+
+
+class Stage:
+    """A FIFO multi-worker server driven by timeout callbacks.
+
+    Args:
+        env: The simulation environment.
+        name: Scope name, e.g. ``"stage.gateway"`` (used in stats and errors).
+        config: Workers, service distribution and queue capacity.
+        service: Service-time sampler built from ``config.service``.
+        stamps: Columns to stamp arrival/start/end into, or None.
+    """
+
+    def __init__(
+        self,
+        env: SimulationEnvironment,
+        name: str,
+        config: StageConfig,
+        service: DurationSampler,
+        stamps: StageStamps | None = None,
+    ) -> None:
+        self.env = env
+        self.name = name
+        self.config = config
+        self.workers = config.workers
+        self.queue_capacity = config.queue_capacity
+        self._sample_block = service.sample_block
+        self._durations: list[int] = []
+        """Service times drawn ahead, next one last."""
+        self._timeout = env.timeout
+        self._queue: deque[int] = deque()
+        self._complete_callback = self._complete  # bound once, not per service
+        self._on_done: Handler | None = None
+        self._on_reject: RejectHandler | None = None
+        self._stamp_in = stamps.arrival if stamps else None
+        self._stamp_start = stamps.start if stamps else None
+        self._stamp_out = stamps.end if stamps else None
+        self.busy = 0
+        self.arrivals = 0
+        self.served = 0
+        self.rejected = 0
+        self.rejected_by_reason: dict[str, int] = {}
+        self.busy_ns = 0
+        """Sum of the service times of every started item."""
+        self.max_queue_depth = 0
+
+    def connect(self, on_done: Handler, on_reject: RejectHandler) -> None:
+        """Set where served items and rejected items go."""
+        self._on_done = on_done
+        self._on_reject = on_reject
+
+    @property
+    def connected(self) -> bool:
+        """Whether both outputs are wired."""
+        return self._on_done is not None and self._on_reject is not None
+
+    @property
+    def queue_depth(self) -> int:
+        """Items waiting (not in service) now."""
+        return len(self._queue)
+
+    def arrive(self, item: int) -> None:
+        """Accept ``item`` now: serve it, queue it, or reject it with ``queue_full``."""
+        self.arrivals += 1
+        stamp_in = self._stamp_in
+        if self.busy < self.workers:
+            self.busy += 1
+            if stamp_in is not None:
+                now = self.env.now
+                stamp_in[item] = now
+                self._stamp_start[item] = now  # type: ignore[index]
+            durations = self._durations
+            if not durations:
+                durations = self._durations = self._sample_block()[::-1]
+            duration = durations.pop()
+            self.busy_ns += duration
+            self._timeout(duration, item).callbacks.append(self._complete_callback)
+            return
+        if stamp_in is not None:
+            stamp_in[item] = self.env.now
+        queue = self._queue
+        depth = len(queue)
+        if depth < self.queue_capacity:
+            queue.append(item)
+            if depth >= self.max_queue_depth:
+                self.max_queue_depth = depth + 1
+            return
+        self.count_reject(QUEUE_FULL)
+        self._on_reject(item, QUEUE_FULL)  # type: ignore[misc]
+
+    def count_reject(self, reason: str) -> None:
+        """Count one rejected item under ``reason`` (for subclasses' own checks too)."""
+        self.rejected += 1
+        self.rejected_by_reason[reason] = self.rejected_by_reason.get(reason, 0) + 1
+
+    def _complete(self, event: simpy.Event) -> None:
+        """Service of ``event.value`` ended: start the next waiting item, pass this one on."""
+        item: int = event.value  # type: ignore[assignment]
+        stamp_out = self._stamp_out
+        if stamp_out is not None:
+            now = self.env.now
+            stamp_out[item] = now
+        self.served += 1
+        queue = self._queue
+        if queue:
+            waiting = queue.popleft()
+            if stamp_out is not None:
+                self._stamp_start[waiting] = now  # type: ignore[index]
+            durations = self._durations
+            if not durations:
+                durations = self._durations = self._sample_block()[::-1]
+            duration = durations.pop()
+            self.busy_ns += duration
+            self._timeout(duration, waiting).callbacks.append(self._complete_callback)
+        else:
+            self.busy -= 1
+        self._on_done(item)  # type: ignore[misc]
+
+    def stats(self) -> dict[str, int]:
+        """Counters: arrivals, served, rejected (also per reason), busy_ns, queue, workers."""
+        counters = {
+            "arrivals": self.arrivals,
+            "served": self.served,
+            "rejected": self.rejected,
+            "busy_ns": self.busy_ns,
+            "max_queue_depth": self.max_queue_depth,
+            "workers": self.workers,
+        }
+        for reason, count in sorted(self.rejected_by_reason.items()):
+            counters[f"rejected.{reason}"] = count
+        return counters
