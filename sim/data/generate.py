@@ -3,8 +3,8 @@
 Per symbol: Poisson arrivals; each event is an ``add`` (a limit order priced on
 the tick grid a few ticks around a random-walk mid, now and then crossing), a
 ``cancel`` of an order still resting, or a ``market`` order. A pure order book
-tracks the flow as it is generated, so cancels never name filled orders. All draws come from the named
-stream ``data.generate.<symbol>`` so one symbol's flow does not depend on which
+tracks the flow as it is generated, so cancels never name filled orders. All draws
+come from the named stream ``data.generate.<symbol>`` so one symbol's flow does not depend on which
 others are generated. Output is written to a temporary file and renamed.
 """
 
