@@ -28,7 +28,7 @@ from sim.core.orders import (
     TimeInForce,
     Trade,
 )
-from sim.core.price_levels import queue_ahead
+from sim.core.price_levels import COMPACT_MIN, compact, pop_dead, queue_ahead
 from sim.core.results import (
     CANCELLED,
     REJECTED,
@@ -112,10 +112,20 @@ class OrderBook(MatchingCore):
                 return self._done(total - qty, qty, order.side, order.price)
         book_side = self._bids if order.side == 1 else self._asks  # _unlink, inlined
         level = book_side.levels[order.price]
-        level.remove(order)
-        level.size -= order.qty
-        if not level:
-            book_side.drop(order.price)
+        level.size -= order.qty  # remove_order, inlined: O(1) wherever the order sits
+        order.qty = 0
+        if level[0] is order:
+            level.popleft()
+            if level.dead:
+                pop_dead(level)
+            if not level:
+                book_side.drop(order.price)
+        else:  # mark_dead, inlined
+            dead = level.dead + 1
+            if dead > COMPACT_MIN and dead * 2 > len(level):
+                compact(level)
+            else:
+                level.dead = dead
         del self._orders[order_id]
         if self.record_deltas:
             return self._done(0, total, order.side, order.price)
@@ -141,7 +151,9 @@ class OrderBook(MatchingCore):
             (self._bids if side == 1 else self._asks).drop(price)
         trades = [Trade(price, filled, order_id, 0, SIDE_OF[-side], order.account, None)]
         if not self._held and not self.record_deltas:
-            resting = order.qty + order.hidden_qty
+            # _fill_named may have replaced the order (an iceberg refreshed mid-queue)
+            live = self._orders.get(order_id)
+            resting = 0 if live is None else live.qty + live.hidden_qty
             return BookResult(True, None, trades, filled, resting, 0, [], [], [])
         op = Operation()
         op.trades = trades
@@ -243,7 +255,7 @@ class OrderBook(MatchingCore):
     def level_orders(self, side: Side, price: int) -> list[RestingOrder]:
         """Snapshots of the orders at one level, in time priority (front first)."""
         level = (self._bid_levels if side == 1 else self._ask_levels).get(price, ())
-        return [_snapshot(order) for order in level]
+        return [_snapshot(order) for order in level if order.qty]  # qty 0: dead entry
 
     def queue_position(self, order_id: int) -> int:
         """Visible quantity ahead of a resting order at its level.

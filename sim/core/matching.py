@@ -23,7 +23,14 @@ from sim.core.orders import (
     TimeInForce,
     Trade,
 )
-from sim.core.price_levels import BookSide, PriceLevel, level_fillable
+from sim.core.price_levels import (
+    BookSide,
+    PriceLevel,
+    level_fillable,
+    mark_dead,
+    pop_dead,
+    remove_order,
+)
 from sim.core.results import REJECTED
 from sim.core.stops import StopBook
 
@@ -177,6 +184,8 @@ class MatchingCore:
                 maker.qty = visible - fill
                 continue
             level.popleft()
+            if level.dead:
+                pop_dead(level)
             hidden = maker.hidden_qty
             if hidden:
                 shown = (
@@ -198,6 +207,8 @@ class MatchingCore:
         mode = self.self_trade_prevention
         if mode is not SelfTradePrevention.CANCEL_NEWEST:
             level.popleft()
+            if level.dead:
+                pop_dead(level)
             level.size -= maker.qty
             del self._orders[maker.order_id]
             op.cancelled_orders.append((maker.order_id, maker.qty + maker.hidden_qty))
@@ -222,7 +233,12 @@ class MatchingCore:
         return total
 
     def _fill_named(self, order: RestingOrder, level: PriceLevel, qty: int) -> int:
-        """Execute ``order`` for up to ``qty`` (visible, then refreshed slices); return the fill."""
+        """Execute ``order`` for up to ``qty`` (visible, then refreshed slices); return the fill.
+
+        A refreshed iceberg slice goes to the back of the level; when the order was
+        not at the front, its old entry is left dead in the queue and a new
+        ``RestingOrder`` (same id) takes its place in the book.
+        """
         total = order.qty + order.hidden_qty
         filled = qty if qty < total else total
         left = filled
@@ -234,8 +250,21 @@ class MatchingCore:
                 break
             left -= visible
             level.size -= visible
-            level.remove(order)
             hidden = order.hidden_qty
+            if level[0] is order:
+                level.popleft()
+                if level.dead:
+                    pop_dead(level)
+            elif hidden:
+                order.qty = 0
+                mark_dead(level)
+                order = RestingOrder(
+                    order.order_id, order.side, order.price, 0, 0, order.account, order.display_qty
+                )
+                self._orders[order.order_id] = order
+            else:
+                order.qty = 0
+                mark_dead(level)
             if not hidden:
                 order.qty = 0
                 del self._orders[order.order_id]
@@ -263,8 +292,7 @@ class MatchingCore:
         """Take a resting order off the book entirely."""
         book_side = self._bids if order.side == 1 else self._asks
         level = book_side.levels[order.price]
-        level.remove(order)
-        level.size -= order.qty
+        remove_order(level, order)
         if not level:
             book_side.drop(order.price)
         del self._orders[order.order_id]

@@ -14,15 +14,70 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections import deque
+from typing import Final
 
 from sim.core.orders import RestingOrder, SelfTradePrevention
 
 
 class PriceLevel(deque[RestingOrder]):
-    """Orders resting at one price, in time priority, with their total visible size."""
+    """Orders resting at one price, in time priority, with their total visible size.
 
-    __slots__ = ("size",)
-    size: int  # set by whoever creates the level (no __init__: creation is on the hot path)
+    Removal is lazy so that it is O(1) wherever the order sits: an order taken
+    out of the middle of the queue is only marked dead (its ``qty`` set to 0, which
+    no live resting order has) and counted in ``dead``; dead entries are popped
+    when they reach the front and the queue is compacted once they make up most
+    of it. Invariant: the front entry is always live, so an empty deque is
+    exactly a level without orders. Readers skip entries whose ``qty`` is 0.
+    """
+
+    __slots__ = ("dead", "size")
+    # Both set by whoever creates the level (no __init__: creation is on the hot path).
+    size: int  # total visible quantity of the live orders
+    dead: int  # dead entries still in the deque
+
+
+COMPACT_MIN: Final = 32  # compact only levels with more dead entries than this
+
+
+def pop_dead(level: PriceLevel) -> None:
+    """Pop the dead entries at the front of ``level`` (restores the front-is-live invariant)."""
+    dead = level.dead
+    while level and not level[0].qty:
+        level.popleft()
+        dead -= 1
+    level.dead = dead
+
+
+def remove_order(level: PriceLevel, order: RestingOrder) -> None:
+    """Take a live ``order`` out of ``level`` in O(1) (amortized); sets its ``qty`` to 0.
+
+    The caller drops the level from its side when it ends up empty.
+    """
+    level.size -= order.qty
+    order.qty = 0
+    if level[0] is order:
+        level.popleft()
+        if level.dead:
+            pop_dead(level)
+    else:
+        mark_dead(level)
+
+
+def mark_dead(level: PriceLevel) -> None:
+    """Count one more dead entry (already zeroed, not at the front); compact when they dominate."""
+    dead = level.dead + 1
+    if dead > COMPACT_MIN and dead * 2 > len(level):
+        compact(level)
+    else:
+        level.dead = dead
+
+
+def compact(level: PriceLevel) -> None:
+    """Drop every dead entry of ``level`` (O(len), amortized over the removals that made them)."""
+    live = [order for order in level if order.qty]
+    level.clear()
+    level.extend(live)
+    level.dead = 0
 
 
 class BookSide:
@@ -46,6 +101,7 @@ class BookSide:
         if level is None:
             level = self.levels[price] = PriceLevel()
             level.size = 0
+            level.dead = 0
             insort(self.keys, self.sign * price)
         return level
 
@@ -70,7 +126,7 @@ class BookSide:
 def queue_ahead(level: PriceLevel, order: RestingOrder) -> int:
     """Visible quantity queued in front of ``order`` at its level."""
     ahead = 0
-    for other in level:
+    for other in level:  # dead entries have qty 0: they add nothing
         if other is order:
             return ahead
         ahead += other.qty
@@ -91,6 +147,8 @@ def level_fillable(
     visible = 0
     hidden = 0
     for order in level:
+        if not order.qty:  # dead entry
+            continue
         if account is not None and order.account == account:
             if prevention is SelfTradePrevention.CANCEL_OLDEST:
                 continue

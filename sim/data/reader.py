@@ -1,9 +1,10 @@
 """Read canonical L3 Parquet files in record batches, validating before any run starts.
 
 ``inspect_source`` streams a file once: it checks columns and types, time order,
-sides, actions and quantities, and returns its row count, symbols, time span and
-a content fingerprint. Only then does ``iter_event_batches`` hand the model
-``EventColumns`` batch by batch, so a large file is never held in memory.
+sides, actions, quantities and the optional ``tif`` values, and returns its row
+count, symbols, accounts, time span and a content fingerprint. Only then does
+``iter_event_batches`` hand the model ``EventColumns`` batch by batch, so a
+large file is never held in memory.
 
 A ``cancel`` or ``execute`` naming an order the file never added is not a data
 error: real feeds start with orders resting from before the window. The matching
@@ -22,7 +23,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from sim.data.events import CODE_BY_ACTION, NO_PRICE, NO_QTY, EventColumns
+from sim.data.events import (
+    CODE_BY_ACTION,
+    CODE_BY_TIF,
+    NO_ACCOUNT,
+    NO_PRICE,
+    NO_QTY,
+    TIF_GTC,
+    EventColumns,
+)
 from sim.data.schema import DEFAULT_PRICE_SCALE, PRICE_SCALE_KEY, REQUIRED_COLUMNS, Action
 from sim.errors import DataError
 
@@ -30,6 +39,10 @@ BATCH_ROWS = 65_536
 _ACTIONS = {action.value for action in Action}
 _NEEDS_PRICE = {Action.ADD.value, Action.MODIFY.value}
 _NEEDS_QTY = {Action.ADD.value, Action.MODIFY.value, Action.MARKET.value, Action.EXECUTE.value}
+_EVENT_COLUMNS = ("tif", "account")
+"""Optional columns the model consumes (others, like ``display_qty``, are not read yet)."""
+_TIF_VALUES = pa.array(sorted(CODE_BY_TIF, key=CODE_BY_TIF.__getitem__), pa.string())
+"""Valid tif values in code order, so ``index_in`` yields the code."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +57,10 @@ class SourceInfo:
     price_scale: int
     fingerprint: str
     """SHA-256 of the file's bytes: the input half of a run's identity."""
+    accounts: tuple[str, ...] = ()
+    """Sorted distinct non-null ``account`` values (empty without the column)."""
+    optional: tuple[str, ...] = ()
+    """Optional columns the model consumes that the file has (``tif``, ``account``)."""
 
 
 def file_fingerprint(path: Path) -> str:
@@ -80,6 +97,30 @@ def _check_schema(path: Path, schema: pa.Schema) -> None:
         }.get(name, pa.types.is_integer(actual))
         if not ok:
             raise DataError(f"{path}: column {name!r} has type {actual}, expected {expected}")
+    for name in _optional_columns(schema):
+        actual = schema.field(name).type
+        if pa.types.is_dictionary(actual):
+            actual = actual.value_type
+        if not (pa.types.is_string(actual) or pa.types.is_large_string(actual)):
+            raise DataError(f"{path}: column {name!r} has type {actual}, expected string")
+
+
+def _optional_columns(schema: pa.Schema) -> tuple[str, ...]:
+    """The optional columns the model consumes that ``schema`` has."""
+    return tuple(name for name in _EVENT_COLUMNS if name in schema.names)
+
+
+def _tif_codes(path: Path, batch: pa.RecordBatch, base_row: int) -> np.ndarray:
+    """Return the batch's tif codes (null: GTC), rejecting values apply_event does not know."""
+    values = batch.column("tif").cast(pa.string())
+    index = pc.index_in(values, value_set=_TIF_VALUES)
+    unknown = pc.and_(pc.is_valid(values), pc.is_null(index)).to_numpy(zero_copy_only=False)
+    if unknown.any():
+        bad = values[int(np.flatnonzero(unknown)[0])].as_py()
+        _fail(path, base_row, unknown, "tif",
+              f"unknown tif {bad!r} (expected null or one of {', '.join(CODE_BY_TIF)})")
+    codes: np.ndarray = index.fill_null(TIF_GTC).cast(pa.int8()).to_numpy(zero_copy_only=False)
+    return codes
 
 
 def _price_scale(path: Path, schema: pa.Schema) -> int:
@@ -133,6 +174,8 @@ def _check_batch(path: Path, batch: pa.RecordBatch, base_row: int, last_ts: int)
     _raise_if(path, base_row, price <= 0, "price", "price must be positive")
     order_id = batch.column("order_id").cast(pa.int64(), safe=False).to_numpy()
     _raise_if(path, base_row, order_id < 0, "order_id", "order id must be below 2**63")
+    if "tif" in batch.schema.names:
+        _tif_codes(path, batch, base_row)
     return int(ts[-1]) if ts.size else last_ts
 
 
@@ -150,18 +193,25 @@ def inspect_source(path: Path) -> SourceInfo:
     parquet = _open(path)
     schema = parquet.schema_arrow
     _check_schema(path, schema)
+    optional = _optional_columns(schema)
     symbols: set[str] = set()
+    accounts: set[str] = set()
     rows, first_ts, last_ts = 0, None, -(2**63)
-    for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=list(REQUIRED_COLUMNS)):
+    columns = [*REQUIRED_COLUMNS, *optional]
+    for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns):
         last_ts = _check_batch(path, batch, rows, last_ts)
         if first_ts is None and batch.num_rows:
             first_ts = int(batch.column("ts").cast(pa.int64())[0].as_py())
         symbols.update(pc.unique(batch.column("symbol").cast(pa.string())).to_pylist())
+        if "account" in optional:
+            accounts.update(pc.unique(batch.column("account").cast(pa.string()).drop_null())
+                            .to_pylist())
         rows += batch.num_rows
     if rows == 0:
         raise DataError(f"{path}: the file has no rows")
     return SourceInfo(path, rows, tuple(sorted(symbols)), first_ts or 0, last_ts,
-                      _price_scale(path, schema), file_fingerprint(path))
+                      _price_scale(path, schema), file_fingerprint(path),
+                      tuple(sorted(accounts)), optional)
 
 
 def iter_event_batches(
@@ -171,12 +221,24 @@ def iter_event_batches(
     start_ns: int | None = None,
     end_ns: int | None = None,
 ) -> Iterator[EventColumns]:
-    """Yield validated events as ``EventColumns``, filtered by symbol and ``[start, end)``."""
+    """Yield validated events as ``EventColumns``, filtered by symbol and ``[start, end)``.
+
+    ``tif`` and ``account`` are filled when the file has those columns (``info.optional``).
+
+    Raises:
+        DataError: a ``tif`` value :func:`~sim.core.replay.apply_event` does not know
+            (naming the file, row and column), should the file have changed since
+            :func:`inspect_source`.
+    """
     parquet = _open(info.path)
     codes = {name: code for code, name in enumerate(info.symbols)}
     wanted = np.array([codes[s] for s in symbols if s in codes], dtype=np.int32)
     action_codes = {action.value: code for action, code in CODE_BY_ACTION.items()}
-    for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=list(REQUIRED_COLUMNS)):
+    account_names = pa.array(info.accounts, pa.string())
+    base_row = 0
+    columns = [*REQUIRED_COLUMNS, *info.optional]
+    for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns):
+        first_row, base_row = base_row, base_row + batch.num_rows
         ts = batch.column("ts").cast(pa.int64()).to_numpy()
         symbol_names = batch.column("symbol").cast(pa.string()).to_numpy(zero_copy_only=False)
         symbol = np.fromiter((codes[s] for s in symbol_names), np.int32, len(symbol_names))
@@ -191,6 +253,13 @@ def iter_event_batches(
             keep &= ts < end_ns
         if not keep.any():
             continue
+        tif = account = None
+        if "tif" in info.optional:
+            tif = _tif_codes(info.path, batch, first_row)[keep]
+        if "account" in info.optional:
+            account = (pc.index_in(batch.column("account").cast(pa.string()),
+                                   value_set=account_names)
+                       .fill_null(NO_ACCOUNT).cast(pa.int32()).to_numpy()[keep])
         yield EventColumns(
             ts_ns=ts[keep],
             symbol=symbol[keep],
@@ -200,4 +269,7 @@ def iter_event_batches(
             price=batch.column("price").fill_null(NO_PRICE).cast(pa.int64()).to_numpy()[keep],
             qty=batch.column("qty").fill_null(NO_QTY).cast(pa.int64()).to_numpy()[keep],
             symbols=info.symbols,
+            tif=tif,
+            account=account,
+            accounts=info.accounts if account is not None else (),
         )

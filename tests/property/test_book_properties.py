@@ -264,8 +264,11 @@ def check_priority(before: Queues, result: BookResult, taker_id: int) -> None:
             break  # a triggered stop: it saw a book changed by this very operation
         assert not exhausted, "taker traded again after a partial fill"
         queue = before[-trade.aggressor_side, trade.price]
-        while queue[0][0] in stp_cancelled:
+        # Skip makers self-trade prevention cancelled before this trade; a maker it
+        # cancelled later in the same operation (by a triggered stop) still traded first.
+        while queue and queue[0][0] in stp_cancelled and queue[0][0] != trade.maker_id:
             queue.popleft()
+        assert queue, "trade at a level with no resting maker"
         front = queue[0]
         assert trade.maker_id == front[0], "maker out of time priority"
         assert trade.qty <= front[1]
