@@ -1,6 +1,15 @@
-"""Replay a LOBSTER message file through the pure order book's fast paths.
+"""Replay a LOBSTER day through the pure order book, then through the SimPy model.
 
 Usage: python benchmarks/bench_book.py [--file PATH] [--repeat 3] [--profile]
+
+Two figures:
+
+- **book**: the message file straight into ``OrderBook`` fast paths (below).
+- **model**: the message file and its orderbook file imported into a temporary
+  canonical Parquet file (``sim.data.lobster.import_lobster``, not timed), read
+  into ``EventColumns`` batches (not timed), then ``run_platform`` with one
+  ``route=direct`` source (timed: build, inline history replay, book walk, Arrow
+  output). Messages/s counts every canonical row the feed consumed.
 
 LOBSTER message columns: time (seconds after midnight), type, order id, size,
 price (USD x 10,000), direction (1 buy, -1 sell). Type 1 -> add, 2 -> partial
@@ -13,10 +22,12 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import datetime as dt
 import gc
 import pstats
 import resource
 import sys
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -24,6 +35,11 @@ from pathlib import Path
 import numpy as np
 
 from sim.core import OrderBook
+from sim.data.events import EventColumns
+from sim.data.lobster import import_lobster
+from sim.data.reader import inspect_source, iter_event_batches
+from sim.model.platform import RunResult, run_platform
+from sim.scenario import scenario_from_dict
 
 _NAME = "AMZN_2012-06-21_34200000_57600000_message_5.csv.gz"
 _CANDIDATES = (
@@ -67,6 +83,65 @@ def replay(messages: Messages) -> OrderBook:
     return book
 
 
+def orderbook_file(message: Path) -> Path | None:
+    """The orderbook file of a LOBSTER pair, when it sits next to the message file."""
+    candidate = message.with_name(message.name.replace("_message_", "_orderbook_"))
+    return candidate if candidate.exists() else None
+
+
+def import_pair(message: Path, folder: Path) -> tuple[Path, str]:
+    """Import a LOBSTER pair into a canonical file in ``folder``; return it and the symbol."""
+    symbol, day = message.name.split("_")[:2]
+    out = folder / f"{symbol}.parquet"
+    import_lobster(
+        message, out, symbol=symbol, date=dt.date.fromisoformat(day),
+        orderbook_path=orderbook_file(message),
+    )
+    return out, symbol
+
+
+def run_model(path: Path, batches: list[EventColumns], rows: int) -> RunResult:
+    """Replay preloaded batches through the baseline platform with one direct source."""
+    scenario = scenario_from_dict(
+        {
+            "name": "bench_lobster",
+            "data": {"sources": [{"name": "nasdaq", "path": str(path), "route": "direct"}]},
+        }
+    )
+    return run_platform(scenario, {"nasdaq": batches}, rows)
+
+
+def bench_model(message: Path, messages: int, repeat: int, profile: bool) -> None:
+    """Print the model figure: messages/s of run_platform over an imported LOBSTER day."""
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        path, _symbol = import_pair(message, Path(folder))
+        imported = time.perf_counter() - started
+        info = inspect_source(path)
+        started = time.perf_counter()
+        batches = list(iter_event_batches(info))
+        read = time.perf_counter() - started
+        print(f"canonical {info.rows:,} rows (imported in {imported:.2f} s, read in {read:.2f} s)")
+        best = float("inf")
+        result = None
+        for _ in range(repeat):
+            gc.collect()
+            started = time.perf_counter()
+            result = run_model(path, batches, info.rows)
+            best = min(best, time.perf_counter() - started)
+        assert result is not None
+        print(
+            f"model     {best * 1e3:.1f} ms best of {repeat}: {messages / best:,.0f} messages/s, "
+            f"{result.events_processed / best:,.0f} canonical rows/s "
+            f"(run_platform, route=direct; {result.direct_events_applied:,} rows applied, "
+            f"{result.scheduled_events} SimPy events)"
+        )
+        if profile:
+            profiler = cProfile.Profile()
+            profiler.runcall(run_model, path, batches, info.rows)
+            pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(12)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--file", type=Path, default=None, help="LOBSTER message file (.csv[.gz])")
@@ -106,6 +181,8 @@ def main(argv: list[str] | None = None) -> None:
         profiler = cProfile.Profile()
         profiler.runcall(replay, messages)
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(12)
+
+    bench_model(path, count, args.repeat, args.profile)
 
 
 if __name__ == "__main__":

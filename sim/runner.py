@@ -18,8 +18,10 @@ from sim.data.reader import SourceInfo, inspect_source, iter_event_batches
 from sim.errors import ScenarioError
 from sim.model.platform import RunResult, run_platform
 from sim.report.html import regenerate
+from sim.report.impact import injected_impact
 from sim.report.summary import SCHEMA_VERSION, summarize
 from sim.report.writer import package_versions, run_digest, write_run_folder
+from sim.scenario.inject import check_injections
 from sim.scenario.schema import Scenario
 
 DEFAULT_REPORTS_ROOT = Path("reports")
@@ -45,7 +47,21 @@ def inspect_inputs(scenario: Scenario) -> list[SourceInfo]:
                 f"{info.price_scale} but the scenario says price_scale = {scenario.price_scale}"
             )
         infos.append(info)
+    _check_injections(scenario, infos)
     return infos
+
+
+def _check_injections(scenario: Scenario, infos: list[SourceInfo]) -> None:
+    """Injected orders must name a replayed symbol and fall inside the data window."""
+    if not scenario.inject:
+        return
+    symbols = {symbol for info in infos for symbol in info.symbols}
+    if scenario.data.symbols:
+        symbols &= set(scenario.data.symbols)
+    start_ns, end_ns = _window(scenario, infos)
+    if end_ns is None:
+        end_ns = max(info.last_ts_ns for info in infos)
+    check_injections(scenario.inject, symbols, max(0, end_ns - start_ns))
 
 
 def _window(scenario: Scenario, infos: list[SourceInfo]) -> tuple[int, int | None]:
@@ -80,7 +96,7 @@ def simulate(scenario: Scenario, infos: list[SourceInfo],
         for source, info in zip(scenario.data.sources, infos, strict=True)
     }
     capacity = sum(info.rows for info in infos)
-    return run_platform(scenario, feeds, capacity, progress=progress)
+    return run_platform(scenario, feeds, capacity, progress=progress, inject_origin_ns=start_ns)
 
 
 def run_scenario(
@@ -118,6 +134,9 @@ def run_scenario(
         "events": {"processed": result.events_processed,
                    "direct_applied": result.direct_events_applied,
                    "scheduled": result.scheduled_events},
+        **({"injected": injected_impact(result.orders, result.fills,
+                                        scenario.report.tick_size)}
+           if scenario.inject else {}),
         "input": inputs,
         "scenario": resolved,
         "versions": package_versions(),

@@ -7,24 +7,28 @@ One feed per source, one callback chain per feed (no process per event):
   over ``client_to_gateway`` with ``ts_sent_ns`` = the row's time. Send times
   are known in advance, so each wake posts up to ``CHUNK`` orders ahead
   (:meth:`~sim.model.link.NetworkLink.send_at`) and sleeps until the next
-  unsent row's time.
+  unsent row's time. A ``tif`` (IOC/FOK) goes to the matching engine with the
+  order; an ``account`` is written into the recorder's ``account`` column.
 - route ``direct`` (and ``execute`` rows of a full source, which report a
   hidden aggressor hitting a book order): history goes to the matching engine's
   books at its historical time, outside gateway and risk, and is not recorded as
   orders. Nothing in the model can observe history between two scheduled
   events, so a wake applies every history row up to the next scheduled event
-  inline; history at time T comes before model events at T.
+  inline; history at time T comes before model events at T. Its ``tif`` is
+  honoured as :func:`sim.core.replay.apply_event` defines it (an IOC leftover
+  never rests).
 - ``trade`` rows are prints: counted, nothing else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 import simpy
 
-from sim.data.events import CODE_BY_ACTION, NO_PRICE, NO_QTY, EventColumns
+from sim.data.events import CODE_BY_ACTION, NO_ACCOUNT, NO_PRICE, NO_QTY, TIF_BY_CODE, EventColumns
 from sim.data.schema import Action
 from sim.errors import DataError
 from sim.model.environment import SimulationEnvironment
@@ -46,6 +50,7 @@ for _action, _code in (
 ):
     _TO_RECORDER[CODE_BY_ACTION[_action]] = _code
 _TRADE_CODE = CODE_BY_ACTION[Action.TRADE]
+_TIF_NAMES = np.array(TIF_BY_CODE, dtype=object)
 
 
 class ExchangeFeed:
@@ -84,7 +89,7 @@ class ExchangeFeed:
         self._wake_callback = self._wake
         self._ts: list[int] = []
         self._kinds: list[int] = []
-        self._rows: list[list[int]] = []
+        self._rows: list[list[Any]] = []
         self._index = 0
         self._seq = 0
         self.last_ts_ns = -(2**63)
@@ -146,7 +151,7 @@ class ExchangeFeed:
             action = _TO_RECORDER[batch.action]
             routed = action >= 0
             kinds[routed] = _ORDER
-            self._seq = recorder.append_orders(
+            first = self._seq = recorder.append_orders(
                 self.source_code,
                 ts[routed],
                 symbol[routed],
@@ -156,6 +161,7 @@ class ExchangeFeed:
                 batch.price[routed],
                 batch.qty[routed],
             )
+            self._route_extras(batch, routed, first)
         self._ts = ts.tolist()
         self._kinds = kinds.tolist()
         self._index = 0
@@ -172,6 +178,25 @@ class ExchangeFeed:
                     batch.qty,
                 )
             ]
+            tifs = [None] * len(ts) if batch.tif is None else _TIF_NAMES[batch.tif].tolist()
+            self._rows.append(tifs)
+
+    def _route_extras(self, batch: EventColumns, routed: np.ndarray, first: int) -> None:
+        """Pass routed orders' tif to the engine and write their accounts to the recorder."""
+        if batch.tif is not None:
+            self.engine.set_time_in_force(first, batch.tif[routed])
+        if batch.account is None or not batch.accounts:
+            return
+        accounts = self.recorder.accounts
+        known = {name: code for code, name in enumerate(accounts)}
+        for name in batch.accounts:
+            if name not in known:
+                known[name] = len(accounts)
+                accounts.append(name)
+        codes = np.array([known[name] for name in batch.accounts], dtype=np.int32)
+        batch_codes = batch.account[routed]
+        column = self.recorder.columns["account"][first : first + len(batch_codes)]
+        column[:] = np.where(batch_codes == NO_ACCOUNT, NO_ACCOUNT, codes[batch_codes])
 
     def _wake(self, _event: simpy.Event) -> None:
         while True:
@@ -196,6 +221,9 @@ class ExchangeFeed:
         horizon: int | None = None
         horizon_known = False
         wake_at: int | None = None
+        apply_history, source, applied = self.engine.apply_history, self.source_code, 0
+        if self._rows:
+            actions, symbols, order_ids, sides, prices, qtys, tifs = self._rows
         while index < end:
             ts = ts_list[index]
             kind = kinds[index]
@@ -215,28 +243,21 @@ class ExchangeFeed:
                     if horizon is not None and ts > horizon:
                         wake_at = ts
                         break
-                self._apply(index, ts)
+                price, qty = prices[index], qtys[index]
+                apply_history(
+                    source, ts, actions[index], symbols[index], order_ids[index], sides[index],
+                    None if price == NO_PRICE else price, None if qty == NO_QTY else qty,
+                    tifs[index],
+                )
+                applied += 1
             else:
                 self.prints += 1
             index += 1
         self.orders += seq - self._seq
+        self.history += applied
         self.events += index - self._index
         self._seq, self._index = seq, index
         return wake_at
-
-    def _apply(self, index: int, ts: int) -> None:
-        action, symbol, order_id, side, price, qty = (column[index] for column in self._rows)
-        self.history += 1
-        self.engine.apply_history(
-            self.source_code,
-            ts,
-            action,
-            symbol,
-            order_id,
-            side,
-            None if price == NO_PRICE else price,
-            None if qty == NO_QTY else qty,
-        )
 
     def stats(self) -> dict[str, int]:
         """Counters: rows consumed, orders routed, history rows applied, prints, wakes."""

@@ -16,18 +16,23 @@ grows an order grows its ``qty`` (like FIX ``OrderQty`` after a replace), so
 
 History (route=direct rows and ``execute`` rows) goes through
 :func:`sim.core.replay.apply_event`, the one definition of canonical actions;
-model orders use the same book fast paths directly. Only trades with at least one
-model order are written to the fills table.
+model orders use the same book fast paths directly, except that an ``add`` also
+goes through ``apply_event`` so its time in force (IOC/FOK from the data's ``tif``
+column, :meth:`MatchingEngine.set_time_in_force`) means the same for both. Only
+trades with at least one model order are written to the fills table.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+import numpy.typing as npt
+
 from sim.core.book import OrderBook
 from sim.core.orders import BookResult, Side
 from sim.core.replay import apply_event
-from sim.data.events import ACTION_BY_CODE
+from sim.data.events import ACTION_BY_CODE, TIF_BY_CODE
 from sim.model.environment import SimulationEnvironment
 from sim.model.recorder import ADD, CANCEL, MARKET, MATCHING, NULL, OrderRecorder
 from sim.model.sampling import DurationSampler
@@ -64,10 +69,15 @@ class MatchingEngine(Stage):
         self.books: list[OrderBook] = []
         self._capacity = recorder.capacity
         self._next_history_id = recorder.capacity + 1
+        self._tif = bytearray(recorder.capacity)
+        """Time-in-force code (``sim.data.events.TIF_BY_CODE``) of each model order."""
         self._history_venue_ids: list[int] = []
         self._ids: dict[tuple[int, int], dict[int, int]] = {}
         self._changed: Callable[[int], None] | None = None
         self._report: Callable[[int], None] | None = None
+        self.listener: Callable[[int, str, BookResult, int], None] | None = None
+        """Called with ``(ts_ns, symbol, result, owner seq or -1)`` after each accepted
+        book operation, history included (the risk engine follows the books this way)."""
         self.history_applied = 0
         self.history_rejected: dict[str, int] = {}
         self.book_changes = 0
@@ -98,6 +108,10 @@ class MatchingEngine(Stage):
         while len(books) < symbol_count:
             books.append(OrderBook(names[len(books)]))
 
+    def set_time_in_force(self, first_seq: int, codes: npt.NDArray[np.int8]) -> None:
+        """Set the tif codes of model orders ``first_seq ..`` (default GTC, code 0)."""
+        self._tif[first_seq : first_seq + len(codes)] = codes.astype(np.uint8).tobytes()
+
     def _id_map(self, source: int, symbol: int) -> dict[int, int]:
         key = (source, symbol)
         ids = self._ids.get(key)
@@ -127,7 +141,12 @@ class MatchingEngine(Stage):
             if live is not None and live in book:
                 self._reject_request(seq, "duplicate_order_id")
                 return
-            result = book.add(seq + 1, self._side[seq], self._price[seq], self._qty[seq])
+            added = apply_event(
+                book, "add", seq + 1, self._side[seq], self._price[seq], self._qty[seq],
+                TIF_BY_CODE[self._tif[seq]],
+            )
+            assert added is not None  # only a trade has no book result
+            result = added
             if result.accepted:
                 ids[venue_id] = seq + 1
         elif action == MARKET:
@@ -174,6 +193,8 @@ class MatchingEngine(Stage):
 
     def _settle(self, result: BookResult, owner: int, ts_ns: int, symbol: str) -> None:
         """Book trades and cancellations of ``result`` into the model orders' columns."""
+        if self.listener is not None:
+            self.listener(ts_ns, symbol, result, owner)
         capacity = self._capacity
         cancelled = self._cancelled
         if owner >= 0 and result.cancelled_qty:
@@ -228,11 +249,14 @@ class MatchingEngine(Stage):
         side: int,
         price: int | None,
         qty: int | None,
+        tif: str | None = None,
     ) -> None:
         """Apply one history row (``action`` in ``sim.data.events`` codes) at ``ts_ns``.
 
         History is applied inline by the feed, outside any stage; its book changes
         are not published (nothing in the model subscribes to market data yet).
+        ``tif`` is the row's time in force as :func:`apply_event` takes it; an IOC or
+        FOK add never rests, so its venue id is not kept for later cancels.
         """
         name = ACTION_BY_CODE[action]
         book = self.books[symbol]
@@ -241,12 +265,12 @@ class MatchingEngine(Stage):
             book_id = self._next_history_id
             self._next_history_id += 1
             self._history_venue_ids.append(venue_id)
-            if name == "add":
+            if name == "add" and (tif is None or tif == "gtc"):
                 ids[venue_id] = book_id
         else:
             found = ids.get(venue_id)
             book_id = 0 if found is None else found
-        result = apply_event(book, name, book_id, side, price, qty)
+        result = apply_event(book, name, book_id, side, price, qty, tif)
         if result is None:
             return
         self.history_applied += 1

@@ -27,6 +27,7 @@ from sim.model.client import ClientSessions
 from sim.model.environment import SimulationEnvironment
 from sim.model.feed import ExchangeFeed
 from sim.model.gateway import OrderGateway
+from sim.model.injector import OrderInjector
 from sim.model.link import NetworkLink
 from sim.model.matching import MatchingEngine
 from sim.model.publisher import MarketDataPublisher
@@ -35,6 +36,7 @@ from sim.model.risk import RiskEngine
 from sim.model.sampling import make_sampler
 from sim.model.server import Stage
 from sim.rng import RandomStreams
+from sim.scenario.inject import INJECT_SOURCE
 from sim.scenario.schema import Scenario, SourceConfig
 
 Batches = Iterable[EventColumns] | Callable[[], Iterable[EventColumns]]
@@ -88,8 +90,10 @@ class Platform:
     Args:
         scenario: The resolved scenario.
         batches: Event batches for each of ``scenario.data.sources``.
-        capacity: Most orders the run can create (the data's total row count).
+        capacity: Most orders the feeds can create (the data's total row count); room for
+            the scenario's injected orders is added.
         progress: Called with the number of rows each feed consumed, batch by batch.
+        inject_origin_ns: Time injected orders' ``at`` counts from; None: the first event.
     """
 
     def __init__(
@@ -98,10 +102,15 @@ class Platform:
         batches: BatchSource,
         capacity: int,
         progress: Callable[[int], None] | None = None,
+        inject_origin_ns: int | None = None,
     ) -> None:
         self.scenario = scenario
         sources = scenario.data.sources
-        self.recorder = OrderRecorder(capacity, [source.name for source in sources])
+        names = [source.name for source in sources]
+        if scenario.inject:
+            names.append(INJECT_SOURCE)
+        self.recorder = OrderRecorder(capacity + len(scenario.inject), names)
+        self.inject_origin_ns = inject_origin_ns
         self.env = env = SimulationEnvironment(0)
         """Starts at 0; the feeds' first wakes jump it to the first event's time."""
         streams = RandomStreams(scenario.seed)
@@ -123,6 +132,12 @@ class Platform:
             self.links[name] = NetworkLink(
                 env, scope, config, make_sampler(config.latency, streams.stream(scope))
             )
+        if scenario.inject:
+            scope = "link.client_to_gateway.inject"
+            config = topology.links.client_to_gateway
+            self.links["client_to_gateway.inject"] = NetworkLink(
+                env, scope, config, make_sampler(config.latency, streams.stream(scope))
+            )
         recorder = self.recorder
         self.gateway = OrderGateway(env, topology.gateway, samplers["stage.gateway"], recorder)
         self.risk = RiskEngine(
@@ -138,6 +153,11 @@ class Platform:
             env, topology.publisher, samplers["stage.publisher"], recorder
         )
         self.clients = ClientSessions(recorder)
+        self.injector = (
+            OrderInjector(env, scenario.inject, len(sources), recorder, self.matching)
+            if scenario.inject
+            else None
+        )
         self.feeds = [
             ExchangeFeed(env, source, code, _iterable(entry), recorder, self.matching, progress)
             for code, (source, entry) in enumerate(
@@ -157,6 +177,10 @@ class Platform:
         links["gateway_to_risk"].connect(self.risk.arrive)
         self.risk.connect_outputs(links["risk_to_matching"].send, reports)
         links["risk_to_matching"].connect(self.matching.arrive)
+        self.risk.watch(self.matching)
+        if self.injector is not None:
+            self.injector.connect(links["client_to_gateway.inject"])
+            links["client_to_gateway.inject"].connect(self.gateway.arrive)
         self.matching.connect_outputs(self.publisher.arrive, reports)
         links["matching_to_client"].connect_endpoint(self.clients.report_delivered)
         self.publisher.connect_output(links["market_data"].send_at)
@@ -174,6 +198,8 @@ class Platform:
         loose = [name for name, stage in self.stages.items() if not stage.connected]
         loose += [link.name for link in self.links.values() if not link.connected]
         loose += [feed.name for feed in self.feeds if not feed.connected]
+        if self.injector is not None and not self.injector.connected:
+            loose.append(self.injector.name)
         if loose:
             raise WiringError(f"unconnected components: {', '.join(sorted(loose))}")
 
@@ -185,6 +211,9 @@ class Platform:
         env = self.env
         for feed in self.feeds:
             feed.start()
+        if self.injector is not None:
+            origin = self.inject_origin_ns
+            self.injector.start(start_ns if origin is None else origin)
         env.run()
         self.matching.finish()
         end_ns = max(
@@ -211,6 +240,7 @@ class Platform:
             sum(stage.served for stage in (self.gateway, self.risk, self.matching))
             + sum(link.scheduled for link in self.links.values())
             + sum(feed.wakes for feed in self.feeds)
+            + (self.injector.sent if self.injector is not None else 0)
         )
 
     def stats(self) -> dict[str, dict[str, int]]:
@@ -222,6 +252,8 @@ class Platform:
             stats[link.name] = link.stats()
         for feed in self.feeds:
             stats[feed.name] = feed.stats()
+        if self.injector is not None:
+            stats[self.injector.name] = self.injector.stats()
         return dict(sorted(stats.items()))
 
 
@@ -254,6 +286,7 @@ def run_platform(
     capacity: int,
     *,
     progress: Callable[[int], None] | None = None,
+    inject_origin_ns: int | None = None,
 ) -> RunResult:
     """Build the baseline platform for ``scenario``, replay ``batches`` through it, return results.
 
@@ -263,5 +296,6 @@ def run_platform(
             source config.
         capacity: Upper bound on orders created (the data's total row count is safe).
         progress: Called with the number of input rows consumed, batch by batch.
+        inject_origin_ns: Time injected orders' ``at`` counts from; None: the first event.
     """
-    return Platform(scenario, batches, capacity, progress).run()
+    return Platform(scenario, batches, capacity, progress, inject_origin_ns).run()

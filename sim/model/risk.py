@@ -1,34 +1,52 @@
-"""The risk engine: a stage whose service ends with the pre-trade checks of ``sim.core.risk``.
+"""The risk engine: a stage whose service ends with the pre-trade chain of ``sim.core.pretrade``.
 
-An order that fails a check is rejected at the risk stage (after its service
-time: checking takes time) with the check's reason, and its execution report
-goes back over the ``matching_to_client`` link. Cancels carry no quantity
-limit; modifies are checked with their new price and size. Market orders skip
-the notional check (no reference price yet).
+At the end of an order's service the chain (:class:`~sim.core.pretrade.PreTradeRisk`)
+checks it at the current simulation time, for the order's account (see
+:mod:`sim.model.accounts`). An order that fails is rejected at the risk stage
+with the first failing check's reason (``max_order_qty``, ``max_notional``,
+``price_collar``, ...) and its execution report goes back over the
+``matching_to_client`` link. Cancels are never refused; modifies are checked
+with their new price and size like a new order (a modify that keeps its size
+passes; one that keeps its price is valued at the reference price), so the
+position and credit checks count the replaced order's open quantity as well:
+conservative.
+
+The chain's state follows the matching engine (:meth:`RiskEngine.watch`): every
+trade (history included) feeds positions, the last trade price and the circuit
+breaker; the top of each changed book feeds the mid; each model order's shares
+resting on a book count as open exposure (``on_accept``/``on_release``) at
+its current limit price (tracked only when ``max_position`` or ``max_credit`` is
+set, the checks that read it). The engine sees the books at once, with no drop-copy
+delay. With ``risk.enabled = false`` nothing is checked or tracked (the stage
+still takes time).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from sim.core.risk import OrderLimits, check_order
+from sim.core.book import OrderBook
+from sim.core.orders import BookResult, Side
+from sim.core.pretrade import PreTradeRisk
+from sim.model.accounts import OrderAccounts
 from sim.model.environment import SimulationEnvironment
-from sim.model.recorder import CANCEL, NULL, RISK, OrderRecorder
+from sim.model.matching import MatchingEngine
+from sim.model.recorder import ADD, CANCEL, NULL, RISK, OrderRecorder
 from sim.model.sampling import DurationSampler
 from sim.model.server import Stage, StageStamps
 from sim.scenario.schema import RiskConfig, StageConfig
 
 
 class RiskEngine(Stage):
-    """Risk stage stamping ``ts_risk_{in,start,out}_ns`` and applying fat-finger limits.
+    """Risk stage stamping ``ts_risk_{in,start,out}_ns`` and applying the pre-trade chain.
 
     Args:
         env: The simulation environment.
         config: Workers, service distribution and queue capacity.
         service: Service-time sampler.
         recorder: Per-order columns.
-        risk: Limits; ``enabled = false`` passes everything (the stage still takes time).
-        price_scale: Price units per currency unit (for the notional limit).
+        risk: The chain's limits; ``enabled = false`` passes everything.
+        price_scale: Price units per currency unit (for the money limits).
     """
 
     def __init__(
@@ -47,21 +65,20 @@ class RiskEngine(Stage):
         )
         super().__init__(env, "stage.risk", config, service, stamps)
         self.recorder = recorder
-        self.limits = OrderLimits(risk.max_order_qty, risk.max_notional, price_scale)
-        self.checking = risk.enabled and (
-            risk.max_order_qty is not None or risk.max_notional is not None
-        )
-        # Fast bounds: an order within both never needs the full check.
-        unlimited = 2**127
-        self._qty_bound = unlimited if risk.max_order_qty is None else risk.max_order_qty
-        self._notional_bound = (
-            unlimited if risk.max_notional is None else risk.max_notional * price_scale
-        )
+        self.pretrade = PreTradeRisk(risk, price_scale)
+        self.checking = risk.enabled
+        self.tracks_open = risk.max_position is not None or risk.max_credit is not None
+        """Whether open model orders are counted (only the position and credit checks read them)."""
+        self.accounts = OrderAccounts(recorder)
+        self._capacity = recorder.capacity
+        self._books: list[OrderBook] = []
+        self._open: dict[int, tuple[int, int]] = {}
+        """Model orders counted as open: seq -> (limit price, shares) given to ``on_accept``."""
         self._forward: Callable[[int], None] | None = None
         self._report: Callable[[int], None] | None = None
-        self._action = recorder.view("action")
-        self._price = recorder.view("price")
-        self._qty = recorder.view("qty")
+        views = recorder.view
+        self._action, self._symbol, self._side = views("action"), views("symbol"), views("side")
+        self._price, self._qty = views("price"), views("qty")
 
     def connect_outputs(
         self, forward: Callable[[int], None], report: Callable[[int], None]
@@ -71,26 +88,92 @@ class RiskEngine(Stage):
         self._report = report
         self.connect(self._served if self.checking else forward, self._refuse)
 
+    def watch(self, matching: MatchingEngine) -> None:
+        """Follow ``matching``'s books: trades, tops of book and open model orders."""
+        if self.checking:
+            self._books = matching.books
+            matching.listener = self.book_changed
+
+    # ------------------------------------------------------------------ checks
+
     def _served(self, seq: int) -> None:
-        qty = self._qty[seq]
-        if qty > self._qty_bound or self._price[seq] * qty > self._notional_bound:
-            reason = self._check(seq)
-            if reason is not None:
-                self.count_reject(reason)
-                self._refuse(seq, reason)
-                return
-        self._forward(seq)  # type: ignore[misc]
+        reason = self._check(seq)
+        if reason is None:
+            self._forward(seq)  # type: ignore[misc]
+            return
+        self.count_reject(reason)
+        self._refuse(seq, reason)
 
     def _check(self, seq: int) -> str | None:
-        """The full check (``sim.core.risk``) for an order the fast bounds flagged."""
-        if self._action[seq] == CANCEL:
+        """The chain's first failing check for order ``seq`` now, or None."""
+        qty = self._qty[seq]
+        if self._action[seq] == CANCEL or qty == NULL:
             return None
-        price, qty = self._price[seq], self._qty[seq]
-        reason = check_order(
-            self.limits, None if price == NULL else price, None if qty == NULL else qty
+        price = self._price[seq]
+        reason = self.pretrade.check(
+            self.env.now,
+            self.accounts.name(seq),
+            self.recorder.symbols[self._symbol[seq]],
+            Side(self._side[seq]),
+            None if price == NULL else price,
+            qty,
         )
         return None if reason is None else reason.value
 
     def _refuse(self, seq: int, reason: str) -> None:
         self.recorder.reject(seq, RISK, reason)
         self._report(seq)  # type: ignore[misc]
+
+    # ------------------------------------------------------------- book state
+
+    def book_changed(self, ts_ns: int, symbol: str, result: BookResult, owner: int) -> None:
+        """Feed one accepted book operation at ``ts_ns`` into the chain's state.
+
+        Args:
+            ts_ns: Time of the operation.
+            symbol: The book's symbol.
+            result: What the operation did.
+            owner: Sequence number of the model order it acted on, or -1.
+        """
+        capacity = self._capacity
+        pretrade = self.pretrade
+        name = self.accounts.name
+        tracks_open = self.tracks_open
+        touched = [owner] if owner >= 0 and tracks_open else []
+        for trade in result.trades:
+            maker = trade.maker_id - 1 if trade.maker_id <= capacity else -1
+            taker = trade.taker_id - 1 if 0 < trade.taker_id <= capacity else -1
+            maker_account = name(maker) if maker >= 0 else None
+            taker_account = name(taker) if taker >= 0 else None
+            if trade.aggressor_side == Side.BUY:
+                buyer, seller = taker_account, maker_account
+            else:
+                buyer, seller = maker_account, taker_account
+            pretrade.on_trade(ts_ns, symbol, trade.price, trade.qty, buyer, seller)
+            if maker >= 0 and tracks_open:
+                touched.append(maker)
+        book = self._books[self.recorder.symbol_code(symbol)]
+        pretrade.on_book(symbol, book.best_bid(), book.best_ask())
+        if not tracks_open:
+            return
+        touched.extend(order_id - 1 for order_id, _ in result.cancelled_orders
+                       if order_id <= capacity)
+        for seq in touched:
+            self._sync_open(seq, symbol, book)
+
+    def _sync_open(self, seq: int, symbol: str, book: OrderBook) -> None:
+        """Make the open exposure counted for model order ``seq`` match what rests on ``book``."""
+        if self._action[seq] != ADD:
+            return
+        resting = book.resting_order(seq + 1)
+        now = None if resting is None else (resting.price, resting.qty + resting.hidden_qty)
+        before = self._open.get(seq)
+        if now == before:
+            return
+        account, side = self.accounts.name(seq), Side(self._side[seq])
+        if before is not None:
+            self.pretrade.on_release(account, symbol, side, *before)
+            del self._open[seq]
+        if now is not None:
+            self.pretrade.on_accept(account, symbol, side, *now)
+            self._open[seq] = now

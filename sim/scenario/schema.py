@@ -10,10 +10,28 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim.scenario.distributions import ConstantDist, Distribution, ExponentialDist
+from sim.scenario.inject import INJECT_SOURCE, InjectedOrderConfig
+from sim.scenario.risk import RiskConfig
 from sim.scenario.types import DurationNs, FrozenModel, PositiveDurationNs
+
+__all__ = [
+    "DataConfig",
+    "GatewayConfig",
+    "InjectedOrderConfig",
+    "LinkConfig",
+    "LinksConfig",
+    "RateLimitConfig",
+    "ReportConfig",
+    "RiskConfig",
+    "Route",
+    "Scenario",
+    "SourceConfig",
+    "StageConfig",
+    "TopologyConfig",
+]
 
 
 class Route(StrEnum):
@@ -72,6 +90,22 @@ class LinkConfig(FrozenModel):
     fifo: bool = True
 
 
+class RateLimitConfig(FrozenModel):
+    """Token bucket per account: ``burst`` orders at once, refilled at ``rate_per_s``."""
+
+    rate_per_s: int = Field(gt=0)
+    """Tokens (orders) added per second, refilled exactly per nanosecond."""
+    burst: int = Field(gt=0)
+    """Bucket size: most orders an idle account can send back to back."""
+
+
+class GatewayConfig(StageConfig):
+    """The gateway stage, optionally with a per-account order rate limit."""
+
+    rate_limit: RateLimitConfig | None = None
+    """``None`` (default) lets every order through; see :mod:`sim.model.rate_limit`."""
+
+
 def _stage(mean_ns: int, workers: int = 1) -> StageConfig:
     return StageConfig(workers=workers, service=ExponentialDist(mean=mean_ns))
 
@@ -93,21 +127,13 @@ class LinksConfig(FrozenModel):
 class TopologyConfig(FrozenModel):
     """Stages and links of the simulated platform."""
 
-    gateway: StageConfig = Field(default_factory=lambda: _stage(5_000, workers=2))
+    gateway: GatewayConfig = Field(
+        default_factory=lambda: GatewayConfig(workers=2, service=ExponentialDist(mean=5_000))
+    )
     risk: StageConfig = Field(default_factory=lambda: _stage(3_000))
     matching: StageConfig = Field(default_factory=lambda: _stage(2_000))
     publisher: StageConfig = Field(default_factory=lambda: _stage(1_000))
     links: LinksConfig = Field(default_factory=LinksConfig)
-
-
-class RiskConfig(FrozenModel):
-    """Pre-trade limits, checked in order; the first failure rejects."""
-
-    enabled: bool = True
-    max_order_qty: int | None = Field(default=None, gt=0)
-    """Fat-finger size limit in shares; ``None`` disables the check."""
-    max_notional: int | None = Field(default=None, gt=0)
-    """Fat-finger notional limit in currency units (price x qty / price_scale)."""
 
 
 class ReportConfig(FrozenModel):
@@ -115,6 +141,8 @@ class ReportConfig(FrozenModel):
 
     timeline_interval: PositiveDurationNs | None = None
     """Bucket width of the per-component time series; ``None`` picks about 200 buckets."""
+    tick_size: int = Field(default=100, gt=0)
+    """Price units per tick, for price moves reported in ticks (100: a cent at scale 10,000)."""
 
 
 class Scenario(FrozenModel):
@@ -128,5 +156,16 @@ class Scenario(FrozenModel):
     topology: TopologyConfig = Field(default_factory=TopologyConfig)
     risk: RiskConfig = Field(default_factory=RiskConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
+    inject: list[InjectedOrderConfig] = Field(default_factory=list)
+    """Orders sent through the full client path at fixed times (``[[inject]]``)."""
     budget: dict[str, Any] = Field(default_factory=dict)
     """Latency and fill-rate limits checked by ``sim check`` (syntax: ``sim.report.budget``)."""
+
+    @model_validator(mode="after")
+    def _inject_source_name_free(self) -> Scenario:
+        if self.inject and any(source.name == INJECT_SOURCE for source in self.data.sources):
+            raise ValueError(
+                f"data.sources: the source name {INJECT_SOURCE!r} is reserved for [[inject]] "
+                "orders; rename the source"
+            )
+        return self

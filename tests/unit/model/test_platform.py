@@ -147,7 +147,7 @@ def test_risk_rejects_with_exact_reasons_and_reports_back() -> None:
         (1_000, "add", 1, 1, 10_000, 50),  # ok: notional 50
         (2_000, "add", 2, 1, 10_000, 500),  # qty over 100
         (3_000, "add", 3, 1, 2_000_000, 60),  # notional 12,000 over 10,000
-        (4_000, "market", 4, -1, None, 10),  # no price: notional not checked
+        (4_000, "market", 4, -1, None, 10),  # no trade, one-sided book: no price to value it
         (5_000, "cancel", 1, 1, None, 500),  # cancels carry no limit
     ]
     table = orders(run(rows, risk={"max_order_qty": 100, "max_notional": 10_000}))

@@ -1,0 +1,116 @@
+"""Injected orders: the scenario's ``[[inject]]`` orders, sent by a client at fixed times.
+
+Each order is written to the recorder when it is sent (source ``"inject"``, its
+own account) and travels the full client path: its own client connection (a
+link with the ``client_to_gateway`` configuration, scope
+``link.client_to_gateway.inject``, so the replayed clients' link and its random
+draws are untouched), then gateway, risk and matching like any order.
+A ``price_offset_bps`` price is taken from the symbol's book when the order is
+sent: the floored mid, else the one side there is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import simpy
+
+from sim.core.circuit_breaker import BPS
+from sim.data.events import NO_PRICE
+from sim.errors import ScenarioError
+from sim.model.accounts import OrderAccounts
+from sim.model.environment import SimulationEnvironment
+from sim.model.link import NetworkLink
+from sim.model.matching import MatchingEngine
+from sim.model.recorder import ADD, MARKET, OrderRecorder
+from sim.scenario.inject import InjectedOrderConfig, InjectedSide, InjectedType
+
+
+class OrderInjector:
+    """Sends the injected orders at ``origin + at``.
+
+    Args:
+        env: The simulation environment.
+        orders: The scenario's injected orders.
+        source_code: Index of ``"inject"`` in the recorder's ``sources``.
+        recorder: Per-order columns.
+        engine: The matching engine (its books price ``price_offset_bps`` orders).
+    """
+
+    def __init__(
+        self,
+        env: SimulationEnvironment,
+        orders: Sequence[InjectedOrderConfig],
+        source_code: int,
+        recorder: OrderRecorder,
+        engine: MatchingEngine,
+    ) -> None:
+        self.env = env
+        self.name = "inject"
+        self.orders = list(orders)
+        self.source_code = source_code
+        self.recorder = recorder
+        self.engine = engine
+        self.accounts = OrderAccounts(recorder)
+        self.seqs: list[int] = []
+        """Sequence numbers of the orders sent so far, in send order."""
+        self._link: NetworkLink | None = None
+        self.sent = 0
+
+    def connect(self, link: NetworkLink) -> None:
+        """Send injected orders over ``link``."""
+        self._link = link
+
+    @property
+    def connected(self) -> bool:
+        """Whether the client link is wired."""
+        return self._link is not None
+
+    def start(self, origin_ns: int) -> None:
+        """Schedule every order at ``origin_ns + at`` (ties keep the scenario's order)."""
+        now = self.env.now
+        for index in sorted(range(len(self.orders)), key=lambda i: self.orders[i].at):
+            delay = max(0, origin_ns + self.orders[index].at - now)
+            self.env.timeout(delay, index).callbacks.append(self._send)
+
+    def _send(self, event: simpy.Event) -> None:
+        index: int = event.value  # type: ignore[assignment]
+        order = self.orders[index]
+        recorder = self.recorder
+        symbol = recorder.symbol_code(order.symbol)
+        self.engine.ensure_books(len(recorder.symbols))
+        market = order.type is InjectedType.MARKET
+        price = NO_PRICE if market else self._price(index, order, symbol)
+        seq = recorder.append_orders(
+            self.source_code,
+            np.array([self.env.now], dtype=np.int64),
+            np.array([symbol], dtype=np.int32),
+            np.array([MARKET if market else ADD], dtype=np.int8),
+            np.array([index + 1], dtype=np.int64),
+            np.array([1 if order.side is InjectedSide.BUY else -1], dtype=np.int8),
+            np.array([price], dtype=np.int64),
+            np.array([order.qty], dtype=np.int64),
+        )
+        recorder.columns["account"][seq] = self.accounts.code(order.account)
+        self.seqs.append(seq)
+        self.sent += 1
+        self._link.send(seq)  # type: ignore[union-attr]
+
+    def _price(self, index: int, order: InjectedOrderConfig, symbol: int) -> int:
+        if order.price is not None:
+            return order.price
+        book = self.engine.books[symbol]
+        bid, ask = book.best_bid(), book.best_ask()
+        reference = (bid + ask) // 2 if bid is not None and ask is not None else bid or ask
+        if reference is None:
+            raise ScenarioError(
+                f"inject[{index}].price_offset_bps: the {order.symbol} book is empty at "
+                f"{self.env.now} ns, so there is no price to offset; give an absolute price"
+            )
+        offset = order.price_offset_bps or 0
+        return reference * (BPS + offset) // BPS
+
+    def stats(self) -> dict[str, int]:
+        """Counters: orders sent."""
+        return {"sent": self.sent}
