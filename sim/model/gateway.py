@@ -45,12 +45,8 @@ class OrderGateway(Stage):
         service: DurationSampler,
         recorder: OrderRecorder,
     ) -> None:
-        stamps = StageStamps(
-            recorder.view("ts_gateway_in_ns"),
-            recorder.view("ts_gateway_start_ns"),
-            recorder.view("ts_gateway_out_ns"),
-        )
-        super().__init__(env, "stage.gateway", config, service, stamps)
+        super().__init__(env, "stage.gateway", config, service,
+                         StageStamps.of(recorder, "gateway"))
         self.recorder = recorder
         limit = config.rate_limit if isinstance(config, GatewayConfig) else None
         self.buckets = None if limit is None else TokenBuckets(limit.rate_per_s, limit.burst)

@@ -59,12 +59,8 @@ class MatchingEngine(Stage):
         service: DurationSampler,
         recorder: OrderRecorder,
     ) -> None:
-        stamps = StageStamps(
-            recorder.view("ts_matching_in_ns"),
-            recorder.view("ts_matching_start_ns"),
-            recorder.view("ts_matching_out_ns"),
-        )
-        super().__init__(env, "stage.matching", config, service, stamps)
+        super().__init__(env, "stage.matching", config, service,
+                         StageStamps.of(recorder, "matching"))
         self.recorder = recorder
         self.books: list[OrderBook] = []
         self._capacity = recorder.capacity

@@ -58,12 +58,8 @@ class RiskEngine(Stage):
         risk: RiskConfig,
         price_scale: int,
     ) -> None:
-        stamps = StageStamps(
-            recorder.view("ts_risk_in_ns"),
-            recorder.view("ts_risk_start_ns"),
-            recorder.view("ts_risk_out_ns"),
-        )
-        super().__init__(env, "stage.risk", config, service, stamps)
+        super().__init__(env, "stage.risk", config, service,
+                         StageStamps.of(recorder, "risk"))
         self.recorder = recorder
         self.pretrade = PreTradeRisk(risk, price_scale)
         self.checking = risk.enabled

@@ -21,6 +21,7 @@ from typing import Final
 import simpy
 
 from sim.model.environment import SimulationEnvironment
+from sim.model.recorder import OrderRecorder
 from sim.model.sampling import DurationSampler
 from sim.scenario.schema import StageConfig
 
@@ -42,6 +43,12 @@ class StageStamps:
         self.arrival = arrival
         self.start = start
         self.end = end
+
+    @classmethod
+    def of(cls, recorder: OrderRecorder, stage: str) -> StageStamps:
+        """The recorder's ``ts_<stage>_in_ns`` / ``_start_ns`` / ``_out_ns`` columns."""
+        return cls(recorder.view(f"ts_{stage}_in_ns"), recorder.view(f"ts_{stage}_start_ns"),
+                   recorder.view(f"ts_{stage}_out_ns"))
 
 
 class Stage:
