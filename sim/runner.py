@@ -15,6 +15,7 @@ from typing import Any
 
 from sim.data.events import EventColumns
 from sim.data.reader import SourceInfo, inspect_source, iter_event_batches
+from sim.data.volume import compress_batches, replicate_batches
 from sim.errors import ScenarioError
 from sim.model.platform import RunResult, run_platform
 from sim.report.html import regenerate
@@ -22,7 +23,7 @@ from sim.report.impact import injected_impact
 from sim.report.summary import SCHEMA_VERSION, summarize
 from sim.report.writer import package_versions, run_digest, write_run_folder
 from sim.scenario.inject import check_injections
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Scenario, VolumeMode
 
 DEFAULT_REPORTS_ROOT = Path("reports")
 
@@ -61,10 +62,15 @@ def _check_injections(scenario: Scenario, infos: list[SourceInfo]) -> None:
     start_ns, end_ns = _window(scenario, infos)
     if end_ns is None:
         end_ns = max(info.last_ts_ns for info in infos)
-    check_injections(scenario.inject, symbols, max(0, end_ns - start_ns))
+    span_ns = max(0, end_ns - start_ns)
+    volume = scenario.data.volume
+    if volume.mode is VolumeMode.COMPRESS:
+        span_ns //= volume.multiplier
+    check_injections(scenario.inject, symbols, span_ns)
 
 
 def _window(scenario: Scenario, infos: list[SourceInfo]) -> tuple[int, int | None]:
+    """The data window ``[start, end)`` in the data's own (uncompressed) times."""
     start = min(info.first_ts_ns for info in infos) + scenario.data.offset
     duration = scenario.data.duration
     return start, (start + duration if duration is not None else None)
@@ -86,16 +92,46 @@ def canonical_scenario(scenario: Scenario) -> dict[str, Any]:
     return resolved
 
 
+def _scaled(scenario: Scenario, batches: Iterator[EventColumns],
+            origin_ns: int) -> Iterator[EventColumns]:
+    """Apply ``data.volume`` to one source's windowed batches (compress around the window start)."""
+    volume = scenario.data.volume
+    if volume.multiplier == 1:
+        return batches
+    if volume.mode is VolumeMode.REPLICATE:
+        return replicate_batches(batches, volume.multiplier)
+    return compress_batches(batches, volume.multiplier, origin_ns)
+
+
+def _limited(batches: Iterator[EventColumns], max_events: int | None
+             ) -> Iterator[EventColumns]:
+    """Stop a source after ``max_events`` events (``data.max_events``; None: no limit)."""
+    if max_events is None:
+        yield from batches
+        return
+    left = max_events
+    for batch in batches:
+        if left <= 0:
+            return
+        part = batch.head(left)
+        left -= len(part)
+        yield part
+
+
 def simulate(scenario: Scenario, infos: list[SourceInfo],
              progress: Callable[[int], None] | None = None) -> RunResult:
     """Run the platform model over the validated sources."""
     start_ns, end_ns = _window(scenario, infos)
     symbols = tuple(scenario.data.symbols)
     feeds: dict[str, Iterator[EventColumns]] = {
-        source.name: iter_event_batches(info, symbols=symbols, start_ns=start_ns, end_ns=end_ns)
+        source.name: _scaled(scenario, _limited(
+            iter_event_batches(info, symbols=symbols, start_ns=start_ns, end_ns=end_ns),
+            scenario.data.max_events), start_ns)
         for source, info in zip(scenario.data.sources, infos, strict=True)
     }
-    capacity = sum(info.rows for info in infos)
+    volume = scenario.data.volume
+    copies = volume.multiplier if volume.mode is VolumeMode.REPLICATE else 1
+    capacity = sum(info.rows for info in infos) * copies
     return run_platform(scenario, feeds, capacity, progress=progress, inject_origin_ns=start_ns)
 
 

@@ -63,5 +63,15 @@ class EventColumns:
     accounts: tuple[str, ...] = ()
     """Account names by code; codes are stable across all batches of one file."""
 
+    def head(self, rows: int) -> EventColumns:
+        """The first ``rows`` events of this batch (all of them when ``rows >= len``)."""
+        if rows >= len(self):
+            return self
+        return EventColumns(
+            self.ts_ns[:rows], self.symbol[:rows], self.action[:rows], self.order_id[:rows],
+            self.side[:rows], self.price[:rows], self.qty[:rows], self.symbols,
+            None if self.tif is None else self.tif[:rows],
+            None if self.account is None else self.account[:rows], self.accounts)
+
     def __len__(self) -> int:
         return int(self.ts_ns.shape[0])

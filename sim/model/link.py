@@ -2,8 +2,23 @@
 
 ``send`` draws a latency and delivers at ``sent + latency``, or, on a FIFO link,
 at ``max(sent + latency, previous delivery)`` so messages never overtake each
-other. Each message costs one ``env.timeout`` whose callback hands the item to
-the receiver; no process per message.
+other.
+
+Two optional costs come before the FIFO floor (both off by default, and then
+not a single extra draw, so unshaped scenarios keep their results):
+
+- *Bandwidth*: the sender serializes one message at a time, each taking
+  ``LinkConfig.serialization_ns()``; a message starts serializing at
+  ``max(sent, end of the previous serialization)`` and its latency counts from
+  the end of its own serialization.
+- *Loss*: each transmission is lost with probability ``loss``; every lost
+  attempt adds ``retransmit_delay`` (a timeout plus the resend), and attempts
+  repeat until one gets through, so nothing is lost for good. The number of
+  lost attempts is geometric, drawn from the link's own stream.
+  Retransmissions do not occupy the serializer again.
+
+Each message costs one ``env.timeout`` whose callback hands the item to the
+receiver; no process per message.
 
 Two shortcuts keep the event count down without changing any result:
 
@@ -21,10 +36,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import simpy
 
 from sim.model.environment import SimulationEnvironment
-from sim.model.sampling import DurationSampler
+from sim.model.sampling import DurationSampler, make_lost_attempts_sampler, make_sampler
 from sim.scenario.schema import LinkConfig
 
 Receiver = Callable[[int], None]
@@ -39,13 +55,22 @@ class NetworkLink:
     Args:
         env: The simulation environment.
         name: Scope name, e.g. ``"link.client_to_gateway"``.
-        config: Latency distribution and FIFO flag.
+        config: Latency distribution, FIFO flag, bandwidth and loss.
         latency: Sampler built from ``config.latency``.
+        lost_attempts: Lost attempts per message (``make_lost_attempts_sampler``); required
+            when ``config.loss > 0``, ideally drawing from the same named stream as ``latency``.
     """
 
     def __init__(
-        self, env: SimulationEnvironment, name: str, config: LinkConfig, latency: DurationSampler
+        self,
+        env: SimulationEnvironment,
+        name: str,
+        config: LinkConfig,
+        latency: DurationSampler,
+        lost_attempts: DurationSampler | None = None,
     ) -> None:
+        if config.loss > 0 and lost_attempts is None:
+            raise ValueError(f"{name}: loss = {config.loss} needs a lost_attempts sampler")
         self.env = env
         self.name = name
         self.config = config
@@ -65,6 +90,18 @@ class NetworkLink:
         """Messages delivered through a scheduled event (not at once, not to an endpoint)."""
         self.delay_ns_total = 0
         self.max_delay_ns = 0
+        self._serialization_ns = config.serialization_ns()
+        self._retransmit_ns = config.retransmit_delay or 0
+        self._lost_block = lost_attempts.sample_block if config.loss > 0 and lost_attempts else None
+        self._lost: list[int] = []
+        """Lost-attempt counts drawn ahead, next one last."""
+        self._shaped = self._serialization_ns > 0 or self._lost_block is not None
+        self.sender_free_ns = -(2**62)
+        """When the sender finishes serializing the latest message (bandwidth only)."""
+        self.serialization_wait_ns_total = 0
+        """Time messages waited for the sender to finish earlier messages."""
+        self.retransmits = 0
+        """Lost attempts, each of which cost ``retransmit_delay``."""
 
     def connect(self, receiver: Receiver) -> None:
         """Deliver each message to ``receiver`` at its delivery time."""
@@ -87,7 +124,10 @@ class NetworkLink:
         delays = self._delays
         if not delays:
             delays = self._delays = self._sample_block()[::-1]
-        delivery = now + delays.pop()
+        latency = delays.pop()
+        if self._shaped:
+            latency = self._shape(now, latency)
+        delivery = now + latency
         if self.fifo and delivery < self.last_delivery_ns:
             delivery = self.last_delivery_ns
         self.last_delivery_ns = delivery
@@ -114,7 +154,10 @@ class NetworkLink:
         delays = self._delays
         if not delays:
             delays = self._delays = self._sample_block()[::-1]
-        delivery = sent_ns + delays.pop()
+        latency = delays.pop()
+        if self._shaped:
+            latency = self._shape(sent_ns, latency)
+        delivery = sent_ns + latency
         if self.fifo and delivery < self.last_delivery_ns:
             delivery = self.last_delivery_ns
         self.last_delivery_ns = delivery
@@ -135,15 +178,54 @@ class NetworkLink:
         self.scheduled += 1
         self._timeout(delivery - now, item).callbacks.append(self._deliver_callback)
 
+    def _shape(self, sent_ns: int, latency_ns: int) -> int:
+        """Delay from ``sent_ns`` before the FIFO floor: serialization, latency, retransmits."""
+        delay = latency_ns
+        if self._serialization_ns:
+            start = max(sent_ns, self.sender_free_ns)
+            self.sender_free_ns = start + self._serialization_ns
+            self.serialization_wait_ns_total += start - sent_ns
+            delay += self.sender_free_ns - sent_ns
+        if self._lost_block is not None:
+            lost = self._lost
+            if not lost:
+                lost = self._lost = self._lost_block()[::-1]
+            attempts = lost.pop()
+            if attempts:
+                self.retransmits += attempts
+                delay += attempts * self._retransmit_ns
+        return delay
+
     def _deliver(self, event: simpy.Event) -> None:
         self._in_flight -= 1
         self._receiver(event.value)  # type: ignore[misc, arg-type]
 
     def stats(self) -> dict[str, int]:
-        """Counters: messages, scheduled deliveries, total and maximum delay in ns."""
-        return {
+        """Counters: messages, scheduled deliveries, total and maximum delay in ns.
+
+        A link with bandwidth adds ``serialization_wait_ns_total``; a lossy one adds
+        ``retransmits`` (unshaped links keep exactly the four base counters).
+        """
+        stats = {
             "messages": self.messages,
             "scheduled": self.scheduled,
             "delay_ns_total": self.delay_ns_total,
             "max_delay_ns": self.max_delay_ns,
         }
+        if self._serialization_ns:
+            stats["serialization_wait_ns_total"] = self.serialization_wait_ns_total
+        if self._lost_block is not None:
+            stats["retransmits"] = self.retransmits
+        return stats
+
+
+def build_link(
+    env: SimulationEnvironment, name: str, config: LinkConfig, rng: np.random.Generator
+) -> NetworkLink:
+    """A link whose latency and lost attempts both draw from ``rng``, its named stream.
+
+    A lossless link never builds the loss sampler, so its latency draws are exactly
+    those of a link without loss support.
+    """
+    lost_attempts = make_lost_attempts_sampler(config.loss, rng) if config.loss > 0 else None
+    return NetworkLink(env, name, config, make_sampler(config.latency, rng), lost_attempts)

@@ -28,7 +28,7 @@ from sim.model.environment import SimulationEnvironment
 from sim.model.feed import ExchangeFeed
 from sim.model.gateway import OrderGateway
 from sim.model.injector import OrderInjector
-from sim.model.link import NetworkLink
+from sim.model.link import NetworkLink, build_link
 from sim.model.matching import MatchingEngine
 from sim.model.publisher import MarketDataPublisher
 from sim.model.recorder import OrderRecorder
@@ -129,14 +129,12 @@ class Platform:
         for name in sorted(LINK_NAMES):
             config = getattr(topology.links, name)
             scope = f"link.{name}"
-            self.links[name] = NetworkLink(
-                env, scope, config, make_sampler(config.latency, streams.stream(scope))
-            )
+            self.links[name] = build_link(env, scope, config, streams.stream(scope))
         if scenario.inject:
             scope = "link.client_to_gateway.inject"
             config = topology.links.client_to_gateway
-            self.links["client_to_gateway.inject"] = NetworkLink(
-                env, scope, config, make_sampler(config.latency, streams.stream(scope))
+            self.links["client_to_gateway.inject"] = build_link(
+                env, scope, config, streams.stream(scope)
             )
         recorder = self.recorder
         self.gateway = OrderGateway(env, topology.gateway, samplers["stage.gateway"], recorder)

@@ -178,3 +178,19 @@ def _empirical(
     if values.size == 1 or values[0] == values[-1]:
         return ConstantSampler(int(values[0]))
     return BlockSampler(lambda n: values[rng.integers(0, values.size, n)], block)
+
+
+def make_lost_attempts_sampler(
+    loss: float, rng: np.random.Generator, block: int = BLOCK
+) -> ConstantSampler | BlockSampler:
+    """Lost attempts before a transmission gets through, each lost with probability ``loss``.
+
+    Geometric on ``{0, 1, 2, ...}`` with mean ``loss / (1 - loss)``; a lossless link
+    is the constant 0 and draws nothing.
+    """
+    if not 0 <= loss < 1:
+        raise ValueError(f"loss must be in [0, 1), got {loss}")
+    if loss == 0:
+        return ConstantSampler(0)
+    success = 1.0 - loss
+    return BlockSampler(lambda n: rng.geometric(success, n) - 1, block)

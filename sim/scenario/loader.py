@@ -99,10 +99,20 @@ def _read_with_parents(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """Merge ``override`` into ``base``: tables merge key by key, everything else replaces."""
+    """Merge ``override`` into ``base``: tables merge key by key, everything else replaces.
+
+    A table whose ``kind`` differs from the base's (a distribution switched from
+    ``normal`` to ``empirical``) replaces it whole: the old kind's keys mean nothing
+    to the new one.
+    """
     merged = dict(base)
     for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+        old = merged.get(key)
+        if (
+            isinstance(value, Mapping)
+            and isinstance(old, Mapping)
+            and old.get("kind", value.get("kind")) == value.get("kind", old.get("kind"))
+        ):
             merged[key] = deep_merge(merged[key], value)
         else:
             merged[key] = value

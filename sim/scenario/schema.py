@@ -10,12 +10,18 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from sim.scenario.distributions import ConstantDist, Distribution, ExponentialDist
 from sim.scenario.inject import INJECT_SOURCE, InjectedOrderConfig
 from sim.scenario.risk import RiskConfig
-from sim.scenario.types import DurationNs, FrozenModel, PositiveDurationNs
+from sim.scenario.types import DurationNs, FrozenModel, PositiveDurationNs, SizeBytes
 
 __all__ = [
     "DataConfig",
@@ -31,6 +37,8 @@ __all__ = [
     "SourceConfig",
     "StageConfig",
     "TopologyConfig",
+    "VolumeConfig",
+    "VolumeMode",
 ]
 
 
@@ -51,8 +59,25 @@ class SourceConfig(FrozenModel):
     route: Route = Route.FULL
 
 
+class VolumeMode(StrEnum):
+    """How a volume multiplier makes k times the flow (see :mod:`sim.data.volume`)."""
+
+    COMPRESS = "compress"
+    """The same events, inter-arrival times divided by k (exact integer ns)."""
+    REPLICATE = "replicate"
+    """k copies of the flow at the original times, copy i on symbols ``<SYM>.<i>``."""
+
+
+class VolumeConfig(FrozenModel):
+    """A volume multiplier applied to every source after the data window is cut."""
+
+    multiplier: int = Field(default=1, ge=1)
+    """k: 1 replays the data as recorded."""
+    mode: VolumeMode = VolumeMode.COMPRESS
+
+
 class DataConfig(FrozenModel):
-    """What is replayed: sources, symbol filter and time window."""
+    """What is replayed: sources, symbol filter, time window and volume multiplier."""
 
     sources: list[SourceConfig] = Field(min_length=1)
     symbols: list[str] = Field(default_factory=list)
@@ -62,7 +87,9 @@ class DataConfig(FrozenModel):
     duration: DurationNs | None = None
     """Replay only this much time after ``offset``; ``None`` replays to the end."""
     max_events: int | None = Field(default=None, gt=0)
-    """Stop after this many events (after filtering)."""
+    """Replay at most this many events per source (after the symbol and time filters)."""
+    volume: VolumeConfig = Field(default_factory=VolumeConfig)
+    """k times the flow; ``offset`` and ``duration`` cut the original (uncompressed) times."""
 
     @field_validator("sources")
     @classmethod
@@ -83,11 +110,64 @@ class StageConfig(FrozenModel):
     """Orders waiting beyond the busy workers; a full queue rejects with ``queue_full``."""
 
 
+_LINK_SHAPING_DEFAULTS: dict[str, object] = {
+    "bandwidth_bps": None,
+    "message_bytes": 100,
+    "loss": 0.0,
+    "retransmit_delay": None,
+}
+"""LinkConfig keys left out of dumps when at these defaults (see ``_omit_unset_shaping``)."""
+
+
 class LinkConfig(FrozenModel):
-    """A network hop: a latency distribution; FIFO (never overtakes) by default."""
+    """A network hop: latency, optional bandwidth and loss; FIFO (never overtakes) by default.
+
+    A message's delay is its wait for the sender to finish serializing earlier
+    messages (only with ``bandwidth_bps``), its own serialization time, a
+    ``latency`` draw and ``retransmit_delay`` per lost attempt; a FIFO link then
+    delivers no earlier than the previous message.
+    """
 
     latency: Distribution = Field(default_factory=lambda: ConstantDist(value=0))
     fifo: bool = True
+    bandwidth_bps: int | None = Field(default=None, gt=0)
+    """Bits per second; each message takes ``ceil(message_bytes * 8e9 / bandwidth_bps)`` ns to
+    serialize and the sender serializes one message at a time. ``None``: no serialization delay."""
+    message_bytes: SizeBytes = 100
+    """Size of every message on the link (used only with ``bandwidth_bps``)."""
+    loss: float = Field(default=0.0, ge=0, lt=1)
+    """Probability that one transmission is lost; attempts repeat until one gets through."""
+    retransmit_delay: DurationNs | None = None
+    """Added once per lost attempt (timeout plus resend); required when ``loss > 0``."""
+
+    @model_validator(mode="after")
+    def _retransmit_delay_with_loss(self) -> LinkConfig:
+        if self.loss > 0 and self.retransmit_delay is None:
+            raise ValueError(
+                f"loss = {self.loss} needs retransmit_delay, the time one lost attempt costs "
+                '(e.g. retransmit_delay = "200ms", the minimum TCP retransmission timeout on Linux)'
+            )
+        return self
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_shaping(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """Leave bandwidth and loss keys at their defaults out of dumps.
+
+        The resolved scenario feeds the run digest, so an unshaped link dumps exactly
+        as it did before these keys existed and old digests stay valid.
+        """
+        data = handler(self)
+        if isinstance(data, dict):
+            for key, default in _LINK_SHAPING_DEFAULTS.items():
+                if key in data and data[key] == default:
+                    del data[key]
+        return data
+
+    def serialization_ns(self) -> int:
+        """Time to put one message on the wire, in int ns (0 without ``bandwidth_bps``)."""
+        if self.bandwidth_bps is None:
+            return 0
+        return -(-self.message_bytes * 8 * 1_000_000_000 // self.bandwidth_bps)
 
 
 class RateLimitConfig(FrozenModel):

@@ -88,3 +88,12 @@ def test_price_scale_mismatch_is_named(tmp_path: Path, small_scenario: Path) -> 
                                  "--set", "price_scale=100"])
     assert result.exit_code == 2
     assert "price_scale 10000 but the scenario says price_scale = 100" in result.output
+
+
+def test_max_events_limits_each_source(tmp_path: Path, small_scenario: Path) -> None:
+    result = runner.invoke(app, ["run", str(small_scenario), "--out", str(tmp_path / "r"),
+                                 "--json", "--set", "data.max_events=100"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["events"]["processed"] == 100
+    assert summary["orders"]["requests"] <= 100
