@@ -22,6 +22,7 @@ from sim.report.html import regenerate
 from sim.report.impact import injected_impact
 from sim.report.summary import SCHEMA_VERSION, summarize
 from sim.report.writer import package_versions, run_digest, write_run_folder
+from sim.scenario.faults import check_faults, fault_subject
 from sim.scenario.inject import check_injections
 from sim.scenario.schema import Scenario, VolumeMode
 
@@ -49,7 +50,21 @@ def inspect_inputs(scenario: Scenario) -> list[SourceInfo]:
             )
         infos.append(info)
     _check_injections(scenario, infos)
+    if scenario.faults:
+        check_faults(scenario.faults, _span(scenario, infos))
     return infos
+
+
+def _span(scenario: Scenario, infos: list[SourceInfo]) -> int:
+    """Length of the replayed data window in simulated ns (after volume compression)."""
+    start_ns, end_ns = _window(scenario, infos)
+    if end_ns is None:
+        end_ns = max(info.last_ts_ns for info in infos)
+    span_ns = max(0, end_ns - start_ns)
+    volume = scenario.data.volume
+    if volume.mode is VolumeMode.COMPRESS:
+        span_ns //= volume.multiplier
+    return span_ns
 
 
 def _check_injections(scenario: Scenario, infos: list[SourceInfo]) -> None:
@@ -59,14 +74,19 @@ def _check_injections(scenario: Scenario, infos: list[SourceInfo]) -> None:
     symbols = {symbol for info in infos for symbol in info.symbols}
     if scenario.data.symbols:
         symbols &= set(scenario.data.symbols)
-    start_ns, end_ns = _window(scenario, infos)
-    if end_ns is None:
-        end_ns = max(info.last_ts_ns for info in infos)
-    span_ns = max(0, end_ns - start_ns)
-    volume = scenario.data.volume
-    if volume.mode is VolumeMode.COMPRESS:
-        span_ns //= volume.multiplier
-    check_injections(scenario.inject, symbols, span_ns)
+    check_injections(scenario.inject, symbols, _span(scenario, infos))
+
+
+def fault_windows(scenario: Scenario, origin_ns: int) -> list[dict[str, Any]]:
+    """Each fault with its window ``[start_ns, end_ns)`` in absolute simulated ns."""
+    windows = []
+    for fault in scenario.faults:
+        entry: dict[str, Any] = {"kind": fault.kind, "subject": fault_subject(fault),
+                                 **fault.model_dump(mode="json", exclude={"kind", "at"})}
+        entry["start_ns"] = origin_ns + fault.at
+        entry["end_ns"] = origin_ns + fault.at + fault.duration
+        windows.append(entry)
+    return windows
 
 
 def _window(scenario: Scenario, infos: list[SourceInfo]) -> tuple[int, int | None]:
@@ -173,6 +193,8 @@ def run_scenario(
         **({"injected": injected_impact(result.orders, result.fills,
                                         scenario.report.tick_size)}
            if scenario.inject else {}),
+        **({"faults": fault_windows(scenario, _window(scenario, infos)[0])}
+           if scenario.faults else {}),
         "input": inputs,
         "scenario": resolved,
         "versions": package_versions(),

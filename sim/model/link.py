@@ -17,6 +17,12 @@ not a single extra draw, so unshaped scenarios keep their results):
   lost attempts is geometric, drawn from the link's own stream.
   Retransmissions do not occupy the serializer again.
 
+Scheduled faults (``[[faults]]``) add *windows* by send time (off by default,
+then never looked at): a ``link_degrade`` window multiplies the latency draw of
+each message sent in it; a ``partition`` window holds each message sent in it
+until the window ends, then it takes its normal delay (nothing is lost). Both
+apply before the FIFO floor, so FIFO links stay FIFO.
+
 Each message costs one ``env.timeout`` whose callback hands the item to the
 receiver; no process per message.
 
@@ -95,6 +101,8 @@ class NetworkLink:
         self._lost_block = lost_attempts.sample_block if config.loss > 0 and lost_attempts else None
         self._lost: list[int] = []
         """Lost-attempt counts drawn ahead, next one last."""
+        self._windows: list[tuple[int, int, int, bool]] = []
+        """Fault windows ``(start, end, latency multiplier, hold)`` by send time, [start, end)."""
         self._shaped = self._serialization_ns > 0 or self._lost_block is not None
         self.sender_free_ns = -(2**62)
         """When the sender finishes serializing the latest message (bandwidth only)."""
@@ -178,8 +186,25 @@ class NetworkLink:
         self.scheduled += 1
         self._timeout(delivery - now, item).callbacks.append(self._deliver_callback)
 
+    def add_fault_window(
+        self, start_ns: int, end_ns: int, *, latency_multiplier: int = 1, hold: bool = False
+    ) -> None:
+        """Degrade (``latency_multiplier``) or partition (``hold``) messages sent in [start, end).
+
+        A held message is sent again at ``end_ns`` and takes its normal delay from there.
+        """
+        self._windows.append((start_ns, end_ns, latency_multiplier, hold))
+        self._shaped = True
+
     def _shape(self, sent_ns: int, latency_ns: int) -> int:
-        """Delay from ``sent_ns`` before the FIFO floor: serialization, latency, retransmits."""
+        """Delay from ``sent_ns`` before the FIFO floor: faults, serialization, retransmits."""
+        held = 0
+        for start, end, multiplier, hold in self._windows:
+            if start <= sent_ns < end:
+                latency_ns *= multiplier
+                if hold:
+                    held = max(held, end - sent_ns)
+        sent_ns += held
         delay = latency_ns
         if self._serialization_ns:
             start = max(sent_ns, self.sender_free_ns)
@@ -194,7 +219,7 @@ class NetworkLink:
             if attempts:
                 self.retransmits += attempts
                 delay += attempts * self._retransmit_ns
-        return delay
+        return held + delay
 
     def _deliver(self, event: simpy.Event) -> None:
         self._in_flight -= 1

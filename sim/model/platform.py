@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pyarrow as pa
+import simpy
 
 from sim.data.events import EventColumns
 from sim.errors import SimError
@@ -36,6 +37,7 @@ from sim.model.risk import RiskEngine
 from sim.model.sampling import make_sampler
 from sim.model.server import Stage
 from sim.rng import RandomStreams
+from sim.scenario.faults import LinkDegradeFault, PauseFault, check_faults
 from sim.scenario.inject import INJECT_SOURCE
 from sim.scenario.schema import Scenario, SourceConfig
 
@@ -163,6 +165,7 @@ class Platform:
             )
         ]
         self._wire()
+        check_faults(scenario.faults, None)
 
     def _wire(self) -> None:
         links = self.links
@@ -212,6 +215,9 @@ class Platform:
         if self.injector is not None:
             origin = self.inject_origin_ns
             self.injector.start(start_ns if origin is None else origin)
+        if self.scenario.faults:
+            origin = self.inject_origin_ns
+            self._schedule_faults(start_ns if origin is None else origin)
         env.run()
         self.matching.finish()
         end_ns = max(
@@ -231,6 +237,31 @@ class Platform:
             direct_events_applied=sum(feed.history for feed in self.feeds),
             scheduled_events=self.scheduled_events(),
         )
+
+    def _schedule_faults(self, origin_ns: int) -> None:
+        """Open and close every fault window at ``origin_ns + at`` (one timeout per edge).
+
+        Link windows are fixed by send time up front (feeds post sends ahead of time);
+        a pause takes one timeout at its start and one at its end.
+        """
+        stages: dict[str, Stage] = {
+            "gateway": self.gateway, "risk": self.risk, "matching": self.matching,
+        }
+        now = self.env.now
+        for fault in self.scenario.faults:
+            start = origin_ns + fault.at
+            end = start + fault.duration
+            if isinstance(fault, PauseFault):
+                stage = stages[fault.target]
+                self.env.timeout(max(0, start - now), stage).callbacks.append(_pause)
+                self.env.timeout(max(0, end - now), stage).callbacks.append(_resume)
+                continue
+            multiplier = fault.latency_multiplier if isinstance(fault, LinkDegradeFault) else 1
+            hold = not isinstance(fault, LinkDegradeFault)
+            for name in (fault.link, f"{fault.link}.inject"):
+                link = self.links.get(name)
+                if link is not None:
+                    link.add_fault_window(start, end, latency_multiplier=multiplier, hold=hold)
 
     def scheduled_events(self) -> int:
         """SimPy events scheduled so far: service ends, link deliveries and feed wakes."""
@@ -253,6 +284,16 @@ class Platform:
         if self.injector is not None:
             stats[self.injector.name] = self.injector.stats()
         return dict(sorted(stats.items()))
+
+
+def _pause(event: simpy.Event) -> None:
+    stage: Stage = event.value  # type: ignore[assignment]
+    stage.pause()
+
+
+def _resume(event: simpy.Event) -> None:
+    stage: Stage = event.value  # type: ignore[assignment]
+    stage.resume()
 
 
 def _batches_of(batches: BatchSource, sources: Sequence[SourceConfig]) -> list[Batches]:

@@ -8,6 +8,12 @@ is one ``env.timeout(service, item)`` whose callback is the stage's own
 bare ``simpy.Event`` plus ``env.schedule`` is no faster than ``env.timeout``,
 and it would need SimPy's private ``_ok`` flag, so the public timeout is used.)
 
+A stage can be *paused* (a scheduled GC-like stall, ``[[faults]]`` kind ``pause``):
+while paused it starts no new service, arrivals queue (a full queue still
+rejects), items already in service finish, and :meth:`Stage.resume` starts queued
+items on the free workers. Pausing costs nothing when unused: the start check
+compares against ``_limit`` (``workers``, or 0 while paused) either way.
+
 Items are ``int`` order sequence numbers. When stamp columns are given, the
 stage writes the arrival, service start and service end time of each item.
 """
@@ -74,6 +80,10 @@ class Stage:
         self.name = name
         self.config = config
         self.workers = config.workers
+        self._limit = config.workers
+        """Workers that may start service now: ``workers``, or 0 while paused."""
+        self._pauses = 0
+        """Pause windows now open (they may overlap)."""
         self.queue_capacity = config.queue_capacity
         self._sample_block = service.sample_block
         self._durations: list[int] = []
@@ -114,7 +124,7 @@ class Stage:
         """Accept ``item`` now: serve it, queue it, or reject it with ``queue_full``."""
         self.arrivals += 1
         stamp_in = self._stamp_in
-        if self.busy < self.workers:
+        if self.busy < self._limit:
             self.busy += 1
             if stamp_in is not None:
                 now = self.env.now
@@ -153,7 +163,7 @@ class Stage:
             stamp_out[item] = now
         self.served += 1
         queue = self._queue
-        if queue:
+        if queue and self.busy <= self._limit:
             waiting = queue.popleft()
             if stamp_out is not None:
                 self._stamp_start[waiting] = now  # type: ignore[index]
@@ -166,6 +176,30 @@ class Stage:
         else:
             self.busy -= 1
         self._on_done(item)  # type: ignore[misc]
+
+    def pause(self) -> None:
+        """Start no new service until the matching :meth:`resume` (pauses may nest)."""
+        self._pauses += 1
+        self._limit = 0
+
+    def resume(self) -> None:
+        """End one pause; when none is left, start queued items on every free worker."""
+        self._pauses -= 1
+        if self._pauses > 0:
+            return
+        self._limit = self.workers
+        queue = self._queue
+        while queue and self.busy < self.workers:
+            waiting = queue.popleft()
+            self.busy += 1
+            if self._stamp_start is not None:
+                self._stamp_start[waiting] = self.env.now
+            durations = self._durations
+            if not durations:
+                durations = self._durations = self._sample_block()[::-1]
+            duration = durations.pop()
+            self.busy_ns += duration
+            self._timeout(duration, waiting).callbacks.append(self._complete_callback)
 
     def stats(self) -> dict[str, int]:
         """Counters: arrivals, served, rejected (also per reason), busy_ns, queue, workers."""

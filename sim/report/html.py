@@ -115,6 +115,19 @@ def _load_section(summary: Mapping[str, Any]) -> str:
     return text
 
 
+def _faults_section(summary: Mapping[str, Any]) -> str:
+    faults = summary.get("faults", [])
+    if not faults:
+        return ""
+    rows = [
+        (fault["kind"], fault["subject"], _number(fault["start_ns"]), _number(fault["end_ns"]),
+         format_ns(int(fault["end_ns"]) - int(fault["start_ns"])))
+        for fault in faults
+    ]
+    header = ["fault", "target", "start (ns)", "end (ns)", "duration"]
+    return "<h2>Faults</h2>" + _table(header, rows, "faults")
+
+
 def _plots_section(plots: Sequence[Path]) -> str:
     parts = ["<h2>Plots</h2>"]
     for path in plots:
@@ -174,6 +187,7 @@ def render_html(
         + _latency_section(summary)
         + _orders_section(summary)
         + _load_section(summary)
+        + _faults_section(summary)
         + _plots_section(plots)
         + _attribution_section(attribution)
         + "</body></html>\n"

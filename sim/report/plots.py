@@ -96,7 +96,26 @@ def _plot_waterfall(axes: Axes, _: pl.DataFrame, __: pl.DataFrame, summary: Any)
     axes.legend(loc="center right")
 
 
-def _per_component(axes: Axes, timeline: pl.DataFrame, column: str, label: str) -> None:
+FAULT_COLORS: Final[tuple[str, ...]] = ("tab:red", "tab:purple", "tab:olive", "tab:cyan")
+
+
+def _fault_bands(axes: Axes, summary: Any) -> None:
+    """Shade each fault window of ``summary["faults"]`` (absent without faults: no change)."""
+    faults = summary.get("faults", []) if isinstance(summary, Mapping) else []
+    for index, fault in enumerate(faults):
+        axes.axvspan(
+            int(fault["start_ns"]) / 1e9,
+            int(fault["end_ns"]) / 1e9,
+            color=FAULT_COLORS[index % len(FAULT_COLORS)],
+            alpha=0.15,
+            label=f"fault: {fault['kind']} {fault['subject']}",
+        )
+
+
+def _per_component(
+    axes: Axes, timeline: pl.DataFrame, column: str, label: str, summary: Any = None
+) -> None:
+    _fault_bands(axes, summary)
     for component in COMPONENTS:
         rows = timeline.filter(pl.col("component") == component)
         seconds = rows.get_column("interval_start_ns").to_numpy() / 1e9
@@ -107,22 +126,24 @@ def _per_component(axes: Axes, timeline: pl.DataFrame, column: str, label: str) 
     axes.legend(loc="upper right")
 
 
-def _plot_throughput(axes: Axes, _: pl.DataFrame, timeline: pl.DataFrame, __: Any) -> None:
-    _per_component(axes, timeline, "throughput_per_s", "completions per second")
+def _plot_throughput(axes: Axes, _: pl.DataFrame, timeline: pl.DataFrame, summary: Any) -> None:
+    _per_component(axes, timeline, "throughput_per_s", "completions per second", summary)
     axes.set_title("Throughput per component")
 
 
-def _plot_queue_depth(axes: Axes, _: pl.DataFrame, timeline: pl.DataFrame, __: Any) -> None:
-    _per_component(axes, timeline, "queue_depth_mean", "mean orders waiting")
+def _plot_queue_depth(axes: Axes, _: pl.DataFrame, timeline: pl.DataFrame, summary: Any) -> None:
+    _per_component(axes, timeline, "queue_depth_mean", "mean orders waiting", summary)
     axes.set_title("Queue depth per component")
 
 
-def _plot_utilisation(axes: Axes, _: pl.DataFrame, timeline: pl.DataFrame, __: Any) -> None:
-    _per_component(axes, timeline, "utilisation", "utilisation (0-1)")
+def _plot_utilisation(axes: Axes, _: pl.DataFrame, timeline: pl.DataFrame, summary: Any) -> None:
+    _per_component(axes, timeline, "utilisation", "utilisation (0-1)", summary)
     axes.set_title("Utilisation per component")
 
 
-def _plot_fill_rate(axes: Axes, orders: pl.DataFrame, timeline: pl.DataFrame, _: Any) -> None:
+def _plot_fill_rate(axes: Axes, orders: pl.DataFrame, timeline: pl.DataFrame,
+                    summary: Any) -> None:
+    _fault_bands(axes, summary)
     first = timeline.filter(pl.col("component") == COMPONENTS[0])
     edges = first.get_column("interval_start_ns").to_numpy()
     interval_ns = int(first.get_column("interval_end_ns")[0] - edges[0]) if edges.size else 1

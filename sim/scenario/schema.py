@@ -19,12 +19,14 @@ from pydantic import (
 )
 
 from sim.scenario.distributions import ConstantDist, Distribution, ExponentialDist
+from sim.scenario.faults import Fault
 from sim.scenario.inject import INJECT_SOURCE, InjectedOrderConfig
 from sim.scenario.risk import RiskConfig
 from sim.scenario.types import DurationNs, FrozenModel, PositiveDurationNs, SizeBytes
 
 __all__ = [
     "DataConfig",
+    "Fault",
     "GatewayConfig",
     "InjectedOrderConfig",
     "LinkConfig",
@@ -238,6 +240,8 @@ class Scenario(FrozenModel):
     report: ReportConfig = Field(default_factory=ReportConfig)
     inject: list[InjectedOrderConfig] = Field(default_factory=list)
     """Orders sent through the full client path at fixed times (``[[inject]]``)."""
+    faults: list[Fault] = Field(default_factory=list)
+    """Timed stalls, degraded and partitioned links (``[[faults]]``, ``sim.scenario.faults``)."""
     budget: dict[str, Any] = Field(default_factory=dict)
     """Latency and fill-rate limits checked by ``sim check`` (syntax: ``sim.report.budget``)."""
 
@@ -249,3 +253,11 @@ class Scenario(FrozenModel):
                 "orders; rename the source"
             )
         return self
+
+    @model_serializer(mode="wrap")
+    def _omit_no_faults(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """Leave an empty ``faults`` list out of dumps, so fault-free digests stay valid."""
+        data = handler(self)
+        if isinstance(data, dict) and data.get("faults") == []:
+            del data["faults"]
+        return data

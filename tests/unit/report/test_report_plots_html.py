@@ -71,3 +71,21 @@ def test_regenerate_rebuilds_timeline_plots_and_report(
 def test_regenerate_names_the_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ReportError, match=r"orders\.parquet"):
         regenerate(tmp_path)
+
+
+def test_fault_windows_are_shaded_and_listed(
+    tmp_path: Path, random_orders: pl.DataFrame, summary: dict[str, Any]
+) -> None:
+    start = int(random_orders.get_column("ts_sent_ns").drop_nulls().min())  # type: ignore[arg-type]
+    faulted = {**summary, "faults": [{"kind": "pause", "subject": "matching",
+                                      "start_ns": start, "end_ns": start + 50_000}]}
+    first = _write(tmp_path / "a", random_orders, faulted)
+    second = _write(tmp_path / "b", random_orders, faulted)
+    plain = _write(tmp_path / "c", random_orders, summary)
+    by_name = {p.name: p for p in plain}
+    for one, two in zip(first, second, strict=True):
+        assert one.read_bytes() == two.read_bytes(), one.name
+    assert (tmp_path / "a/plots/throughput.png").read_bytes() != by_name[
+        "throughput.png"].read_bytes()
+    page = render_html(tmp_path / "a", faulted, first).read_text()
+    assert '<table id="faults">' in page
