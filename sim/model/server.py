@@ -130,12 +130,7 @@ class Stage:
                 now = self.env.now
                 stamp_in[item] = now
                 self._stamp_start[item] = now  # type: ignore[index]
-            durations = self._durations
-            if not durations:
-                durations = self._durations = self._sample_block()[::-1]
-            duration = durations.pop()
-            self.busy_ns += duration
-            self._timeout(duration, item).callbacks.append(self._complete_callback)
+            self._serve(item)
             return
         if stamp_in is not None:
             stamp_in[item] = self.env.now
@@ -148,6 +143,15 @@ class Stage:
             return
         self.count_reject(QUEUE_FULL)
         self._on_reject(item, QUEUE_FULL)  # type: ignore[misc]
+
+    def _serve(self, item: int) -> None:
+        """Draw ``item``'s service time and schedule its completion (a worker is held)."""
+        durations = self._durations
+        if not durations:
+            durations = self._durations = self._sample_block()[::-1]
+        duration = durations.pop()
+        self.busy_ns += duration
+        self._timeout(duration, item).callbacks.append(self._complete_callback)
 
     def count_reject(self, reason: str) -> None:
         """Count one rejected item under ``reason`` (for subclasses' own checks too)."""
@@ -167,12 +171,7 @@ class Stage:
             waiting = queue.popleft()
             if stamp_out is not None:
                 self._stamp_start[waiting] = now  # type: ignore[index]
-            durations = self._durations
-            if not durations:
-                durations = self._durations = self._sample_block()[::-1]
-            duration = durations.pop()
-            self.busy_ns += duration
-            self._timeout(duration, waiting).callbacks.append(self._complete_callback)
+            self._serve(waiting)
         else:
             self.busy -= 1
         self._on_done(item)  # type: ignore[misc]
@@ -194,12 +193,7 @@ class Stage:
             self.busy += 1
             if self._stamp_start is not None:
                 self._stamp_start[waiting] = self.env.now
-            durations = self._durations
-            if not durations:
-                durations = self._durations = self._sample_block()[::-1]
-            duration = durations.pop()
-            self.busy_ns += duration
-            self._timeout(duration, waiting).callbacks.append(self._complete_callback)
+            self._serve(waiting)
 
     def stats(self) -> dict[str, int]:
         """Counters: arrivals, served, rejected (also per reason), busy_ns, queue, workers."""
