@@ -22,9 +22,9 @@ from sim.report.html import regenerate
 from sim.report.impact import injected_impact
 from sim.report.summary import SCHEMA_VERSION, summarize
 from sim.report.writer import package_versions, run_digest, write_run_folder
-from sim.scenario.faults import check_faults, fault_subject
+from sim.scenario.faults import FailoverFault, check_faults, fault_subject
 from sim.scenario.inject import check_injections
-from sim.scenario.schema import Scenario, VolumeMode
+from sim.scenario.schema import Scenario, VolumeMode, failover_resources
 
 DEFAULT_REPORTS_ROOT = Path("reports")
 
@@ -51,7 +51,7 @@ def inspect_inputs(scenario: Scenario) -> list[SourceInfo]:
         infos.append(info)
     _check_injections(scenario, infos)
     if scenario.faults:
-        check_faults(scenario.faults, _span(scenario, infos))
+        check_faults(scenario.faults, _span(scenario, infos), *failover_resources(scenario))
     return infos
 
 
@@ -81,6 +81,8 @@ def fault_windows(scenario: Scenario, origin_ns: int) -> list[dict[str, Any]]:
     """Each fault with its window ``[start_ns, end_ns)`` in absolute simulated ns."""
     windows = []
     for fault in scenario.faults:
+        if isinstance(fault, FailoverFault):
+            continue  # its outage window comes from the run, not the scenario
         entry: dict[str, Any] = {"kind": fault.kind, "subject": fault_subject(fault),
                                  **fault.model_dump(mode="json", exclude={"kind", "at"})}
         entry["start_ns"] = origin_ns + fault.at

@@ -37,9 +37,9 @@ from sim.model.risk import RiskEngine
 from sim.model.sampling import make_sampler
 from sim.model.server import Stage
 from sim.rng import RandomStreams
-from sim.scenario.faults import LinkDegradeFault, PauseFault, check_faults
+from sim.scenario.faults import FailoverFault, LinkDegradeFault, PauseFault, check_faults
 from sim.scenario.inject import INJECT_SOURCE
-from sim.scenario.schema import Scenario, SourceConfig
+from sim.scenario.schema import Scenario, SourceConfig, failover_resources
 
 Batches = Iterable[EventColumns] | Callable[[], Iterable[EventColumns]]
 """One source's batches, or a zero-argument function returning them (called once, at build)."""
@@ -165,7 +165,7 @@ class Platform:
             )
         ]
         self._wire()
-        check_faults(scenario.faults, None)
+        check_faults(scenario.faults, None, *failover_resources(scenario))
 
     def _wire(self) -> None:
         links = self.links
@@ -249,6 +249,8 @@ class Platform:
         }
         now = self.env.now
         for fault in self.scenario.faults:
+            if isinstance(fault, FailoverFault):
+                continue  # the failover controller schedules its own events
             start = origin_ns + fault.at
             end = start + fault.duration
             if isinstance(fault, PauseFault):

@@ -22,6 +22,11 @@ the start of the replayed data window (like ``[[inject]]``). Kinds::
     at = "3s"
     duration = "50ms"
 
+    [[faults]]
+    kind = "failover"          # the primary dies; heartbeats detect it, a standby takes over
+    target = "matching"        # needs [topology.standbys.matching] and [topology.audit]
+    at = "4s"                  # no duration: the outage lasts as long as recovery takes
+
 A paused stage starts no new service during the window: arrivals queue up (a full
 queue still rejects with ``queue_full``), work already in service finishes, and
 queued work starts when the window ends. A degraded link multiplies the latency
@@ -30,13 +35,16 @@ sent in the window and delivers it at the window's end plus its normal delay
 (nothing is lost). FIFO links stay FIFO. Faults on ``client_to_gateway`` also apply
 to injected orders' copy of that link.
 
+A failover's outage window is computed by the run (detection, snapshot load, WAL
+replay, redirection; see :mod:`sim.model.failover`).
+
 Targets, links and times are checked when the run starts (:func:`check_faults`);
 errors name ``faults[i].<key>``. A scenario without faults runs exactly as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Annotated, Final, Literal
 
 from pydantic import BeforeValidator, Field
@@ -89,24 +97,46 @@ class PartitionFault(_FaultBase):
     link: str
 
 
-Fault = Annotated[PauseFault | LinkDegradeFault | PartitionFault, Field(discriminator="kind")]
+class FailoverFault(FrozenModel):
+    """The target dies at ``at``; a standby is promoted once heartbeats detect it."""
+
+    kind: Literal["failover"]
+    target: str
+    at: SignedDurationNs
+
+
+FAILOVER_TARGETS: Final[tuple[str, ...]] = ("matching",)
+"""Components a ``failover`` fault can kill (those with a standby and a WAL to replay)."""
+
+Fault = Annotated[
+    PauseFault | LinkDegradeFault | PartitionFault | FailoverFault, Field(discriminator="kind")
+]
 """One ``[[faults]]`` entry, chosen by its ``kind``."""
 
 
 def fault_subject(fault: Fault) -> str:
     """The stage or link a fault acts on."""
-    return fault.target if isinstance(fault, PauseFault) else fault.link
+    return fault.target if isinstance(fault, PauseFault | FailoverFault) else fault.link
 
 
-def check_faults(faults: Sequence[Fault], window_ns: int | None) -> None:
+def check_faults(
+    faults: Sequence[Fault],
+    window_ns: int | None,
+    standbys: Collection[str] = (),
+    audit_log: bool = False,
+) -> None:
     """Raise :class:`ScenarioError` naming ``faults[i].<key>`` on a bad fault.
 
     Args:
         faults: The scenario's faults.
         window_ns: Length of the data window (``None``: unknown, only ``at >= 0`` holds).
+        standbys: Components that have a standby (``[topology.standbys.<name>]``).
+        audit_log: Whether ``[topology.audit]`` is configured (a failover replays it).
     """
     for index, fault in enumerate(faults):
-        if isinstance(fault, PauseFault):
+        if isinstance(fault, FailoverFault):
+            _check_failover(index, fault, standbys, audit_log)
+        elif isinstance(fault, PauseFault):
             if fault.target not in PAUSE_TARGETS:
                 raise ScenarioError(
                     f"faults[{index}].target: {fault.target!r} is not a stage that can pause; "
@@ -117,7 +147,7 @@ def check_faults(faults: Sequence[Fault], window_ns: int | None) -> None:
                 f"faults[{index}].link: {fault.link!r} is not a link; "
                 f"use one of {', '.join(FAULT_LINKS)}"
             )
-        if fault.duration <= 0:
+        if not isinstance(fault, FailoverFault) and fault.duration <= 0:
             raise ScenarioError(
                 f"faults[{index}].duration: {fault.duration} ns; a fault needs a positive duration"
             )
@@ -127,3 +157,23 @@ def check_faults(faults: Sequence[Fault], window_ns: int | None) -> None:
                 f"(0 to {window_ns if window_ns is not None else '...'} ns after its start); "
                 "schedule the fault inside the window"
             )
+
+
+def _check_failover(
+    index: int, fault: FailoverFault, standbys: Collection[str], audit_log: bool
+) -> None:
+    if fault.target not in FAILOVER_TARGETS:
+        raise ScenarioError(
+            f"faults[{index}].target: {fault.target!r} cannot fail over; "
+            f"use one of {', '.join(FAILOVER_TARGETS)} (stall other stages with kind = \"pause\")"
+        )
+    if fault.target not in standbys:
+        raise ScenarioError(
+            f"faults[{index}].target: failover of {fault.target!r} needs a standby; "
+            f"add [topology.standbys.{fault.target}]"
+        )
+    if not audit_log:
+        raise ScenarioError(
+            f"faults[{index}].target: failover of {fault.target!r} replays the write-ahead log; "
+            "add [topology.audit]"
+        )

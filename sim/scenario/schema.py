@@ -22,6 +22,7 @@ from sim.scenario.distributions import ConstantDist, Distribution, ExponentialDi
 from sim.scenario.faults import Fault
 from sim.scenario.inject import INJECT_SOURCE, InjectedOrderConfig
 from sim.scenario.risk import RiskConfig
+from sim.scenario.standby import AuditConfig, StandbysConfig
 from sim.scenario.types import DurationNs, FrozenModel, PositiveDurationNs, SizeBytes
 
 __all__ = [
@@ -216,6 +217,9 @@ class TopologyConfig(FrozenModel):
     matching: StageConfig = Field(default_factory=lambda: _stage(2_000))
     publisher: StageConfig = Field(default_factory=lambda: _stage(1_000))
     links: LinksConfig = Field(default_factory=LinksConfig)
+    audit: AuditConfig | None = None
+    """The matching engine's write-ahead log; ``None``: orders apply without one."""
+    standbys: StandbysConfig = Field(default_factory=StandbysConfig)
 
 
 class ReportConfig(FrozenModel):
@@ -261,3 +265,10 @@ class Scenario(FrozenModel):
         if isinstance(data, dict) and data.get("faults") == []:
             del data["faults"]
         return data
+
+
+def failover_resources(scenario: Scenario) -> tuple[list[str], bool]:
+    """Components with a standby, and whether an audit log exists (for ``check_faults``)."""
+    standbys = scenario.topology.standbys
+    names = [name for name in type(standbys).model_fields if getattr(standbys, name) is not None]
+    return names, scenario.topology.audit is not None
