@@ -18,13 +18,14 @@ from sim.data.reader import SourceInfo, inspect_source, iter_event_batches
 from sim.data.volume import compress_batches, replicate_batches
 from sim.errors import ScenarioError
 from sim.model.platform import RunResult, run_platform
+from sim.report.failover import failover_summary, failovers, outage_window
 from sim.report.html import regenerate
 from sim.report.impact import injected_impact
 from sim.report.summary import SCHEMA_VERSION, summarize
 from sim.report.writer import package_versions, run_digest, write_run_folder
-from sim.scenario.faults import FailoverFault, check_faults, fault_subject
+from sim.scenario.faults import FailoverFault, fault_subject
 from sim.scenario.inject import check_injections
-from sim.scenario.schema import Scenario, VolumeMode, failover_resources
+from sim.scenario.schema import Scenario, VolumeMode, check_scenario_faults
 
 DEFAULT_REPORTS_ROOT = Path("reports")
 
@@ -51,7 +52,7 @@ def inspect_inputs(scenario: Scenario) -> list[SourceInfo]:
         infos.append(info)
     _check_injections(scenario, infos)
     if scenario.faults:
-        check_faults(scenario.faults, _span(scenario, infos), *failover_resources(scenario))
+        check_scenario_faults(scenario, _span(scenario, infos))
     return infos
 
 
@@ -77,16 +78,25 @@ def _check_injections(scenario: Scenario, infos: list[SourceInfo]) -> None:
     check_injections(scenario.inject, symbols, _span(scenario, infos))
 
 
-def fault_windows(scenario: Scenario, origin_ns: int) -> list[dict[str, Any]]:
-    """Each fault with its window ``[start_ns, end_ns)`` in absolute simulated ns."""
+def fault_windows(scenario: Scenario, origin_ns: int,
+                  components: dict[str, dict[str, int]] | None = None) -> list[dict[str, Any]]:
+    """Each fault with its window ``[start_ns, end_ns)`` in absolute simulated ns.
+
+    A failover's window is its outage ``[failed_at_ns, outage_end_ns)``, taken from the
+    run's ``failover.<target>`` counters in ``components``; without them it is left out.
+    """
+    outages = failovers(components or {})
     windows = []
     for fault in scenario.faults:
-        if isinstance(fault, FailoverFault):
-            continue  # its outage window comes from the run, not the scenario
         entry: dict[str, Any] = {"kind": fault.kind, "subject": fault_subject(fault),
                                  **fault.model_dump(mode="json", exclude={"kind", "at"})}
-        entry["start_ns"] = origin_ns + fault.at
-        entry["end_ns"] = origin_ns + fault.at + fault.duration
+        if isinstance(fault, FailoverFault):
+            if fault.target not in outages:
+                continue
+            entry["start_ns"], entry["end_ns"] = outage_window(outages[fault.target])
+        else:
+            entry["start_ns"] = origin_ns + fault.at
+            entry["end_ns"] = origin_ns + fault.at + fault.duration
         windows.append(entry)
     return windows
 
@@ -180,14 +190,15 @@ def run_scenario(
     ]
     tables = {"orders": result.orders, "fills": result.fills}
     digest = run_digest(resolved, inputs, tables)
+    headline = summarize(result.orders, sim_start_ns=result.sim_start_ns,
+                         sim_end_ns=result.sim_end_ns)
     summary: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "scenario_name": scenario.name,
         "digest": digest,
         "run_id": hashlib.sha256(
             json.dumps([resolved, inputs], sort_keys=True).encode()).hexdigest()[:16],
-        **summarize(result.orders, sim_start_ns=result.sim_start_ns,
-                    sim_end_ns=result.sim_end_ns),
+        **headline,
         "components": component_figures(result.components),
         "events": {"processed": result.events_processed,
                    "direct_applied": result.direct_events_applied,
@@ -195,8 +206,9 @@ def run_scenario(
         **({"injected": injected_impact(result.orders, result.fills,
                                         scenario.report.tick_size)}
            if scenario.inject else {}),
-        **({"faults": fault_windows(scenario, _window(scenario, infos)[0])}
+        **({"faults": fault_windows(scenario, _window(scenario, infos)[0], result.components)}
            if scenario.faults else {}),
+        **failover_summary(result.orders, result.components, headline["orders"]["lost"]),
         "input": inputs,
         "scenario": resolved,
         "versions": package_versions(),

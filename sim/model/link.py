@@ -20,8 +20,13 @@ not a single extra draw, so unshaped scenarios keep their results):
 Scheduled faults (``[[faults]]``) add *windows* by send time (off by default,
 then never looked at): a ``link_degrade`` window multiplies the latency draw of
 each message sent in it; a ``partition`` window holds each message sent in it
-until the window ends, then it takes its normal delay (nothing is lost). Both
-apply before the FIFO floor, so FIFO links stay FIFO.
+until the window ends, then it takes its normal delay (nothing is lost). A
+window's ``extra_loss`` loses each attempt of a message sent in it with that added,
+independent probability: after the link's own draw of ``k`` lost attempts, the
+``k + 1`` attempts that got past the fault's loss are each preceded by a geometric
+number of attempts the fault lost (drawn in blocks from the link's own stream, only
+for messages sent in such a window), and every lost attempt costs
+``retransmit_delay``. All apply before the FIFO floor, so FIFO links stay FIFO.
 
 Each message costs one ``env.timeout`` whose callback hands the item to the
 receiver; no process per message.
@@ -46,7 +51,13 @@ import numpy as np
 import simpy
 
 from sim.model.environment import SimulationEnvironment
-from sim.model.sampling import DurationSampler, make_lost_attempts_sampler, make_sampler
+from sim.model.sampling import (
+    BlockSampler,
+    ConstantSampler,
+    DurationSampler,
+    make_lost_attempts_sampler,
+    make_sampler,
+)
 from sim.scenario.schema import LinkConfig
 
 Receiver = Callable[[int], None]
@@ -65,6 +76,8 @@ class NetworkLink:
         latency: Sampler built from ``config.latency``.
         lost_attempts: Lost attempts per message (``make_lost_attempts_sampler``); required
             when ``config.loss > 0``, ideally drawing from the same named stream as ``latency``.
+        rng: The link's named stream, for fault windows with ``extra_loss`` (drawn from
+            only for messages sent in such a window).
     """
 
     def __init__(
@@ -74,6 +87,7 @@ class NetworkLink:
         config: LinkConfig,
         latency: DurationSampler,
         lost_attempts: DurationSampler | None = None,
+        rng: np.random.Generator | None = None,
     ) -> None:
         if config.loss > 0 and lost_attempts is None:
             raise ValueError(f"{name}: loss = {config.loss} needs a lost_attempts sampler")
@@ -101,8 +115,12 @@ class NetworkLink:
         self._lost_block = lost_attempts.sample_block if config.loss > 0 and lost_attempts else None
         self._lost: list[int] = []
         """Lost-attempt counts drawn ahead, next one last."""
-        self._windows: list[tuple[int, int, int, bool]] = []
-        """Fault windows ``(start, end, latency multiplier, hold)`` by send time, [start, end)."""
+        self._rng = rng
+        self._windows: list[tuple[int, int, int, bool, ConstantSampler | BlockSampler | None]] = []
+        """Fault windows ``(start, end, latency multiplier, hold, extra lost attempts)`` by send
+        time, [start, end)."""
+        self._extra_loss = False
+        """Whether any window adds loss (then ``retransmits`` is reported)."""
         self._shaped = self._serialization_ns > 0 or self._lost_block is not None
         self.sender_free_ns = -(2**62)
         """When the sender finishes serializing the latest message (bandwidth only)."""
@@ -187,23 +205,42 @@ class NetworkLink:
         self._timeout(delivery - now, item).callbacks.append(self._deliver_callback)
 
     def add_fault_window(
-        self, start_ns: int, end_ns: int, *, latency_multiplier: int = 1, hold: bool = False
+        self,
+        start_ns: int,
+        end_ns: int,
+        *,
+        latency_multiplier: int = 1,
+        hold: bool = False,
+        extra_loss: float = 0.0,
     ) -> None:
-        """Degrade (``latency_multiplier``) or partition (``hold``) messages sent in [start, end).
+        """Degrade (``latency_multiplier``, ``extra_loss``) or partition (``hold``) a window.
 
-        A held message is sent again at ``end_ns`` and takes its normal delay from there.
+        Applies to messages sent in [start, end). A held message is sent again at ``end_ns``
+        and takes its normal delay from there. ``extra_loss > 0`` needs the link's
+        ``retransmit_delay`` and the ``rng`` it was built with.
         """
-        self._windows.append((start_ns, end_ns, latency_multiplier, hold))
+        extra = None
+        if extra_loss > 0:
+            if self.config.retransmit_delay is None or self._rng is None:
+                raise ValueError(
+                    f"{self.name}: extra_loss = {extra_loss} needs retransmit_delay and an rng"
+                )
+            extra = make_lost_attempts_sampler(extra_loss, self._rng)
+            self._extra_loss = True
+        self._windows.append((start_ns, end_ns, latency_multiplier, hold, extra))
         self._shaped = True
 
     def _shape(self, sent_ns: int, latency_ns: int) -> int:
         """Delay from ``sent_ns`` before the FIFO floor: faults, serialization, retransmits."""
         held = 0
-        for start, end, multiplier, hold in self._windows:
+        extra: list[ConstantSampler | BlockSampler] | None = None
+        for start, end, multiplier, hold, lost_to_fault in self._windows:
             if start <= sent_ns < end:
                 latency_ns *= multiplier
                 if hold:
                     held = max(held, end - sent_ns)
+                if lost_to_fault is not None:
+                    extra = [lost_to_fault] if extra is None else [*extra, lost_to_fault]
         sent_ns += held
         delay = latency_ns
         if self._serialization_ns:
@@ -211,14 +248,17 @@ class NetworkLink:
             self.sender_free_ns = start + self._serialization_ns
             self.serialization_wait_ns_total += start - sent_ns
             delay += self.sender_free_ns - sent_ns
+        attempts = 0
         if self._lost_block is not None:
             lost = self._lost
             if not lost:
                 lost = self._lost = self._lost_block()[::-1]
             attempts = lost.pop()
-            if attempts:
-                self.retransmits += attempts
-                delay += attempts * self._retransmit_ns
+        if extra is not None:
+            attempts = _add_fault_losses(attempts, extra)
+        if attempts:
+            self.retransmits += attempts
+            delay += attempts * self._retransmit_ns
         return held + delay
 
     def _deliver(self, event: simpy.Event) -> None:
@@ -239,9 +279,22 @@ class NetworkLink:
         }
         if self._serialization_ns:
             stats["serialization_wait_ns_total"] = self.serialization_wait_ns_total
-        if self._lost_block is not None:
+        if self._lost_block is not None or self._extra_loss:
             stats["retransmits"] = self.retransmits
         return stats
+
+
+def _add_fault_losses(attempts: int, samplers: list[ConstantSampler | BlockSampler]) -> int:
+    """Lost attempts once each fault's loss is added to ``attempts`` lost by the link.
+
+    Every attempt that got past one fault's loss (``attempts + 1`` of them) was preceded
+    by a geometric number of attempts that fault lost, so with independent losses the
+    total is geometric with the combined probability and the link's own draw is kept.
+    """
+    for sampler in samplers:
+        sample = sampler.sample
+        attempts += sum(sample() for _ in range(attempts + 1))
+    return attempts
 
 
 def build_link(
@@ -253,4 +306,4 @@ def build_link(
     those of a link without loss support.
     """
     lost_attempts = make_lost_attempts_sampler(config.loss, rng) if config.loss > 0 else None
-    return NetworkLink(env, name, config, make_sampler(config.latency, rng), lost_attempts)
+    return NetworkLink(env, name, config, make_sampler(config.latency, rng), lost_attempts, rng)

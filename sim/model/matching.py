@@ -24,15 +24,18 @@ trades with at least one model order are written to the fills table.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
 
 from sim.core.book import OrderBook
+from sim.core.book_image import BookImage, book_image
 from sim.core.orders import BookResult, Side
 from sim.core.replay import apply_event
 from sim.data.events import ACTION_BY_CODE, TIF_BY_CODE
+from sim.model.audit import AuditLog
 from sim.model.environment import SimulationEnvironment
 from sim.model.recorder import ADD, CANCEL, MARKET, MATCHING, NULL, OrderRecorder
 from sim.model.sampling import DurationSampler
@@ -40,6 +43,13 @@ from sim.model.server import Stage, StageStamps
 from sim.scenario.schema import StageConfig
 
 _UNKNOWN_ORDER = "unknown_order"
+
+HistoryEntry = tuple[int, int, int, int, int, int | None, int | None, str | None]
+"""A history row as the WAL keeps it: source, action, symbol, venue id, side, price, qty, tif."""
+JournalEntry = int | HistoryEntry
+"""One WAL record: a model order's sequence number, or a history row."""
+EngineState = tuple[list[OrderBook], dict[tuple[int, int], dict[int, int]], int]
+"""What a snapshot holds: the books, the venue-id maps and the next history book id."""
 
 
 class MatchingEngine(Stage):
@@ -77,6 +87,19 @@ class MatchingEngine(Stage):
         self.history_applied = 0
         self.history_rejected: dict[str, int] = {}
         self.book_changes = 0
+        self._journal: list[JournalEntry] | None = None
+        """WAL records applied since the last snapshot (None: no audit log configured)."""
+        self.journaled = 0
+        """WAL records applied since the run started."""
+        self._snapshot: EngineState | None = None
+        self.snapshot_at_ns = 0
+        self.snapshots = 0
+        self._snapshot_interval = 0
+        self._next_snapshot_ns = 0
+        self._audit: AuditLog | None = None
+        self._matching_out = recorder.view("ts_matching_out_ns")
+        self._held_history: list[HistoryEntry] | None = None
+        """History rows that reached the engine while it was down (None: it is up)."""
         views = recorder.view
         self._action, self._symbol, self._source = views("action"), views("symbol"), views("source")
         self._order_id, self._side = views("order_id"), views("side")
@@ -123,6 +146,24 @@ class MatchingEngine(Stage):
 
     def _process(self, seq: int) -> None:
         """Apply a served order to its book and report it (the stage's ``on_done``)."""
+        if self._journal is not None:
+            self._log(seq, self.env.now)
+        outcome = self._apply(seq, True)
+        if isinstance(outcome, str):
+            self._reject_request(seq, outcome)
+            return
+        result, owner = outcome
+        self._settle(result, owner, self.env.now, self.books[self._symbol[seq]].symbol)
+        if self._action[seq] != MARKET or result.trades:
+            self.book_changes += 1
+            self._changed(seq)  # type: ignore[misc]
+        self._report(seq)  # type: ignore[misc]
+
+    def _apply(self, seq: int, live: bool) -> tuple[BookResult, int] | str:
+        """Apply order ``seq`` to its book: ``(result, owner seq or -1)`` or a reject reason.
+
+        ``live`` False (a WAL replay) leaves the order's accounting columns alone.
+        """
         action = self._action[seq]
         symbol = self._symbol[seq]
         book = self.books[symbol]
@@ -133,10 +174,9 @@ class MatchingEngine(Stage):
         venue_id = self._order_id[seq]
         owner = seq
         if action == ADD:
-            live = ids.get(venue_id)
-            if live is not None and live in book:
-                self._reject_request(seq, "duplicate_order_id")
-                return
+            resting = ids.get(venue_id)
+            if resting is not None and resting in book:
+                return "duplicate_order_id"
             added = apply_event(
                 book, "add", seq + 1, self._side[seq], self._price[seq], self._qty[seq],
                 TIF_BY_CODE[self._tif[seq]],
@@ -150,20 +190,15 @@ class MatchingEngine(Stage):
         else:
             target = ids.get(venue_id)
             if target is None or target not in book:
-                self._reject_request(seq, _UNKNOWN_ORDER)
-                return
+                return _UNKNOWN_ORDER
             owner = target - 1 if target <= self._capacity else -1
-            result = self._amend(book, action, seq, target, owner)
+            result = self._amend(book, action, seq, target, owner if live else -1)
         if not result.accepted:
-            self._reject_request(seq, str(result.reject_reason))
-            return
-        self._settle(result, owner, self.env.now, book.symbol)
-        if action != MARKET or result.trades:
-            self.book_changes += 1
-            self._changed(seq)  # type: ignore[misc]
-        self._report(seq)  # type: ignore[misc]
+            return str(result.reject_reason)
+        return result, owner
 
     def _amend(self, book: OrderBook, action: int, seq: int, target: int, owner: int) -> BookResult:
+        """Cancel or modify ``target``; a modify that grows model order ``owner`` grows its qty."""
         qty = self._qty[seq]
         if action == CANCEL:
             return book.cancel(target, None if qty == NULL else qty)
@@ -252,7 +287,57 @@ class MatchingEngine(Stage):
         History is applied inline by the feed, outside any stage; its book changes
         are not published (nothing in the model subscribes to market data yet).
         ``tif`` is the row's time in force as :func:`apply_event` takes it; an IOC or
-        FOK add never rests, so its venue id is not kept for later cancels.
+        FOK add never rests, so its venue id is not kept for later cancels. With a
+        write-ahead log, :meth:`_journal_history` stands in for this method.
+        """
+        applied = self._apply_history(source, action, symbol, venue_id, side, price, qty, tif,
+                                      True)
+        if applied is None:
+            return
+        self.history_applied += 1
+        result, owner, book = applied
+        if not result.accepted:
+            reason = str(result.reject_reason)
+            self.history_rejected[reason] = self.history_rejected.get(reason, 0) + 1
+            return
+        self._settle(result, owner, ts_ns, book.symbol)
+
+    def _journal_history(
+        self,
+        source: int,
+        ts_ns: int,
+        action: int,
+        symbol: int,
+        venue_id: int,
+        side: int,
+        price: int | None,
+        qty: int | None,
+        tif: str | None = None,
+    ) -> None:
+        """:meth:`apply_history` with a WAL: log the row first; hold it while the engine is down."""
+        entry = (source, action, symbol, venue_id, side, price, qty, tif)
+        if self._held_history is not None:
+            self._held_history.append(entry)
+            return
+        self._log(entry, ts_ns)
+        MatchingEngine.apply_history(self, source, ts_ns, action, symbol, venue_id, side, price,
+                                     qty, tif)
+
+    def _apply_history(
+        self,
+        source: int,
+        action: int,
+        symbol: int,
+        venue_id: int,
+        side: int,
+        price: int | None,
+        qty: int | None,
+        tif: str | None,
+        live: bool,
+    ) -> tuple[BookResult, int, OrderBook] | None:
+        """Apply a history row to its book: ``(result, owner seq or -1, book)``, None for a print.
+
+        ``live`` False (a WAL replay) reuses the book ids the row got when first applied.
         """
         name = ACTION_BY_CODE[action]
         book = self.books[symbol]
@@ -260,7 +345,8 @@ class MatchingEngine(Stage):
         if name == "add" or name == "market":
             book_id = self._next_history_id
             self._next_history_id += 1
-            self._history_venue_ids.append(venue_id)
+            if live:
+                self._history_venue_ids.append(venue_id)
             if name == "add" and (tif is None or tif == "gtc"):
                 ids[venue_id] = book_id
         else:
@@ -268,16 +354,94 @@ class MatchingEngine(Stage):
             book_id = 0 if found is None else found
         result = apply_event(book, name, book_id, side, price, qty, tif)
         if result is None:
-            return
-        self.history_applied += 1
-        if not result.accepted:
-            reason = str(result.reject_reason)
-            self.history_rejected[reason] = self.history_rejected.get(reason, 0) + 1
-            return
-        if (name == "cancel" or name == "execute") and not result.resting_qty:
+            return None
+        if result.accepted and (name == "cancel" or name == "execute") and not result.resting_qty:
             ids.pop(venue_id, None)
         owner = book_id - 1 if 0 < book_id <= self._capacity else -1
-        self._settle(result, owner, ts_ns, book.symbol)
+        return result, owner, book
+
+    # ------------------------------------------------------ write-ahead log and recovery
+
+    def use_audit_log(self, audit: AuditLog) -> None:
+        """Put the write-ahead log between service and the books: orders apply once durable.
+
+        ``ts_matching_out_ns`` then says when an order was durably logged and applied.
+        """
+        self.connect(audit.append, self._refuse)
+        audit.connect(self._durable)
+        self._audit = audit
+
+    def _durable(self, seq: int) -> None:
+        self._matching_out[seq] = self.env.now
+        fills = self.recorder.fills["ts_ns"]
+        before = len(fills)
+        self._process(seq)
+        self._audit.append_executions(len(fills) - before)  # type: ignore[union-attr]
+
+    def enable_journal(self, origin_ns: int, snapshot_interval_ns: int) -> None:
+        """Keep the WAL records since the last snapshot; snapshot every interval from ``origin_ns``.
+
+        A snapshot is taken lazily, just before the first record at or after each
+        boundary: the books then are the books at the boundary, and no event is scheduled.
+        """
+        self._journal = []
+        self._snapshot_interval = snapshot_interval_ns
+        self._take_snapshot(origin_ns)
+        self.apply_history = self._journal_history  # type: ignore[method-assign]
+
+    def _log(self, entry: JournalEntry, ts_ns: int) -> None:
+        if ts_ns >= self._next_snapshot_ns:
+            boundary = self._next_snapshot_ns - self._snapshot_interval
+            interval = self._snapshot_interval
+            self._take_snapshot(boundary + (ts_ns - boundary) // interval * interval)
+        self._journal.append(entry)  # type: ignore[union-attr]
+        self.journaled += 1
+
+    def _take_snapshot(self, at_ns: int) -> None:
+        self._snapshot = copy.deepcopy((self.books, self._ids, self._next_history_id))
+        self.snapshot_at_ns = at_ns
+        self._next_snapshot_ns = at_ns + self._snapshot_interval
+        self._journal = []
+        self.snapshots += 1
+
+    @property
+    def records_since_snapshot(self) -> int:
+        """WAL records a standby replays after loading the last snapshot."""
+        return len(self._journal or ())
+
+    def go_down(self) -> None:
+        """The engine died: hold history rows until :meth:`come_back` (needs the journal)."""
+        assert self._journal is not None, "a failover needs the write-ahead log"
+        self._held_history = []
+
+    def rebuild_from_snapshot(self) -> None:
+        """Become the standby: load the last snapshot, then replay the WAL records since it.
+
+        The books are rebuilt, not copied from the dead primary; replayed orders
+        change no accounting (it already happened when they were first applied).
+        """
+        assert self._snapshot is not None
+        assert self._journal is not None
+        books, ids, next_history_id = copy.deepcopy(self._snapshot)
+        symbols = len(self.books)
+        self.books, self._ids, self._next_history_id = books, ids, next_history_id
+        self.ensure_books(symbols)
+        for entry in self._journal:
+            if isinstance(entry, int):
+                self._apply(entry, False)
+            else:
+                self._apply_history(*entry, False)
+
+    def come_back(self) -> None:
+        """Accept work again: apply the held history rows in order, at the current time."""
+        held, self._held_history = self._held_history or [], None
+        now = self.env.now
+        for source, action, symbol, venue_id, side, price, qty, tif in held:
+            self.apply_history(source, now, action, symbol, venue_id, side, price, qty, tif)
+
+    def book_image(self) -> list[tuple[str, BookImage]]:
+        """Every book's resting orders in priority order (see :func:`book_image`), by symbol."""
+        return [(book.symbol, book_image(book)) for book in self.books]
 
     # --------------------------------------------------------------- end of run
 

@@ -24,8 +24,10 @@ import simpy
 
 from sim.data.events import EventColumns
 from sim.errors import SimError
+from sim.model.audit import AuditLog
 from sim.model.client import ClientSessions
 from sim.model.environment import SimulationEnvironment
+from sim.model.failover import MatchingFailover
 from sim.model.feed import ExchangeFeed
 from sim.model.gateway import OrderGateway
 from sim.model.injector import OrderInjector
@@ -36,10 +38,16 @@ from sim.model.recorder import OrderRecorder
 from sim.model.risk import RiskEngine
 from sim.model.sampling import make_sampler
 from sim.model.server import Stage
+from sim.model.subscribers import MarketDataFanout
 from sim.rng import RandomStreams
-from sim.scenario.faults import FailoverFault, LinkDegradeFault, PauseFault, check_faults
+from sim.scenario.faults import (
+    FailoverFault,
+    KillSwitchFault,
+    LinkDegradeFault,
+    PauseFault,
+)
 from sim.scenario.inject import INJECT_SOURCE
-from sim.scenario.schema import Scenario, SourceConfig, failover_resources
+from sim.scenario.schema import Scenario, SourceConfig, check_scenario_faults
 
 Batches = Iterable[EventColumns] | Callable[[], Iterable[EventColumns]]
 """One source's batches, or a zero-argument function returning them (called once, at build)."""
@@ -68,7 +76,8 @@ class RunResult:
         orders: One row per order (see :meth:`OrderRecorder.to_arrow`).
         fills: One row per trade involving a model order.
         components: Counters per component scope name (``stage.gateway``, ``link.market_data``,
-            ``feed.<source>``, ``clients``), each a flat ``name -> int`` mapping.
+            ``feed.<source>``, ``clients``, ``subscriber.<name>``), each a flat
+            ``name -> int`` mapping.
         sim_start_ns: Simulation time of the first event.
         sim_end_ns: Simulation time of the last thing that happened.
         events_processed: Input rows consumed by all feeds.
@@ -129,6 +138,8 @@ class Platform:
         }
         self.links: dict[str, NetworkLink] = {}
         for name in sorted(LINK_NAMES):
+            if name == "market_data" and topology.market_data is not None:
+                continue  # replaced by the subscribers' links
             config = getattr(topology.links, name)
             scope = f"link.{name}"
             self.links[name] = build_link(env, scope, config, streams.stream(scope))
@@ -138,6 +149,14 @@ class Platform:
             self.links["client_to_gateway.inject"] = build_link(
                 env, scope, config, streams.stream(scope)
             )
+        self.market_data = (
+            MarketDataFanout(env, topology.market_data, streams, self.recorder)
+            if topology.market_data is not None
+            else None
+        )
+        """Subscribers and their links (``sim.model.subscribers``); ``None``: one link."""
+        if self.market_data is not None:
+            self.links.update(self.market_data.links)
         recorder = self.recorder
         self.gateway = OrderGateway(env, topology.gateway, samplers["stage.gateway"], recorder)
         self.risk = RiskEngine(
@@ -149,6 +168,13 @@ class Platform:
             scenario.price_scale,
         )
         self.matching = MatchingEngine(env, topology.matching, samplers["stage.matching"], recorder)
+        audit = topology.audit
+        self.audit = (
+            AuditLog(env, audit, make_sampler(audit.write, streams.stream("audit")))
+            if audit is not None
+            else None
+        )
+        self.failover = self._build_failover()
         self.publisher = MarketDataPublisher(
             env, topology.publisher, samplers["stage.publisher"], recorder
         )
@@ -165,7 +191,7 @@ class Platform:
             )
         ]
         self._wire()
-        check_faults(scenario.faults, None, *failover_resources(scenario))
+        check_scenario_faults(scenario, None)
 
     def _wire(self) -> None:
         links = self.links
@@ -177,15 +203,21 @@ class Platform:
         self.gateway.connect_outputs(links["gateway_to_risk"].send, reports)
         links["gateway_to_risk"].connect(self.risk.arrive)
         self.risk.connect_outputs(links["risk_to_matching"].send, reports)
-        links["risk_to_matching"].connect(self.matching.arrive)
+        if self.audit is not None:
+            self.matching.use_audit_log(self.audit)
+        matching_inbound = self.failover.arrive if self.failover else self.matching.arrive
+        links["risk_to_matching"].connect(matching_inbound)
         self.risk.watch(self.matching)
         if self.injector is not None:
             self.injector.connect(links["client_to_gateway.inject"])
             links["client_to_gateway.inject"].connect(self.gateway.arrive)
         self.matching.connect_outputs(self.publisher.arrive, reports)
         links["matching_to_client"].connect_endpoint(self.clients.report_delivered)
-        self.publisher.connect_output(links["market_data"].send_at)
-        links["market_data"].connect_endpoint(self.publisher.delivered)
+        if self.market_data is not None:
+            self.market_data.wire(self.publisher)
+        else:
+            self.publisher.connect_output(links["market_data"].send_at)
+            links["market_data"].connect_endpoint(self.publisher.delivered)
 
     @property
     def stages(self) -> dict[str, Stage | MarketDataPublisher]:
@@ -212,12 +244,15 @@ class Platform:
         env = self.env
         for feed in self.feeds:
             feed.start()
+        origin_ns = start_ns if self.inject_origin_ns is None else self.inject_origin_ns
         if self.injector is not None:
-            origin = self.inject_origin_ns
-            self.injector.start(start_ns if origin is None else origin)
+            self.injector.start(origin_ns)
         if self.scenario.faults:
-            origin = self.inject_origin_ns
-            self._schedule_faults(start_ns if origin is None else origin)
+            self._schedule_faults(origin_ns)
+        if self.audit is not None:
+            self.matching.enable_journal(origin_ns, self.audit.config.snapshot_interval)
+        if self.failover is not None:
+            self.failover.start(origin_ns)
         env.run()
         self.matching.finish()
         end_ns = max(
@@ -242,7 +277,7 @@ class Platform:
         """Open and close every fault window at ``origin_ns + at`` (one timeout per edge).
 
         Link windows are fixed by send time up front (feeds post sends ahead of time);
-        a pause takes one timeout at its start and one at its end.
+        a pause and a kill switch take one timeout at their start and one at their end.
         """
         stages: dict[str, Stage] = {
             "gateway": self.gateway, "risk": self.risk, "matching": self.matching,
@@ -258,20 +293,45 @@ class Platform:
                 self.env.timeout(max(0, start - now), stage).callbacks.append(_pause)
                 self.env.timeout(max(0, end - now), stage).callbacks.append(_resume)
                 continue
-            multiplier = fault.latency_multiplier if isinstance(fault, LinkDegradeFault) else 1
-            hold = not isinstance(fault, LinkDegradeFault)
-            for name in (fault.link, f"{fault.link}.inject"):
-                link = self.links.get(name)
-                if link is not None:
-                    link.add_fault_window(start, end, latency_multiplier=multiplier, hold=hold)
+            if isinstance(fault, KillSwitchFault):
+                self.risk.schedule_kill_switch(start, end, fault.account)
+                continue
+            degrade = fault if isinstance(fault, LinkDegradeFault) else None
+            for name, link in self.links.items():  # also `.inject` and `market_data.<name>`
+                if name == fault.link or name.startswith(f"{fault.link}."):
+                    link.add_fault_window(
+                        start, end,
+                        latency_multiplier=degrade.latency_multiplier if degrade else 1,
+                        hold=degrade is None,
+                        extra_loss=degrade.extra_loss if degrade else 0.0,
+                    )
+
+    def _build_failover(self) -> MatchingFailover | None:
+        """The failover controller of the scenario's ``failover`` fault, if it has one.
+
+        ``check_faults`` has made sure it targets the matching engine, which then has a
+        standby and an audit log.
+        """
+        faults = [fault for fault in self.scenario.faults if isinstance(fault, FailoverFault)]
+        if not faults:
+            return None
+        standby = self.scenario.topology.standbys.matching
+        assert standby is not None
+        assert self.audit is not None
+        return MatchingFailover(
+            self.env, faults[0], standby, self.matching, self.audit,
+            self.links["risk_to_matching"], self.recorder,
+        )
 
     def scheduled_events(self) -> int:
-        """SimPy events scheduled so far: service ends, link deliveries and feed wakes."""
+        """SimPy events scheduled so far: service ends, link deliveries, feed wakes, WAL writes."""
         return (
             sum(stage.served for stage in (self.gateway, self.risk, self.matching))
             + sum(link.scheduled for link in self.links.values())
             + sum(feed.wakes for feed in self.feeds)
             + (self.injector.sent if self.injector is not None else 0)
+            + (self.audit.writes if self.audit is not None else 0)
+            + (self.failover.scheduled if self.failover is not None else 0)
         )
 
     def stats(self) -> dict[str, dict[str, int]]:
@@ -283,8 +343,14 @@ class Platform:
             stats[link.name] = link.stats()
         for feed in self.feeds:
             stats[feed.name] = feed.stats()
+        if self.audit is not None:
+            stats[self.audit.name] = self.audit.stats()
+        if self.failover is not None:
+            stats[self.failover.name] = self.failover.stats()
         if self.injector is not None:
             stats[self.injector.name] = self.injector.stats()
+        if self.market_data is not None:
+            stats.update(self.market_data.stats())
         return dict(sorted(stats.items()))
 
 

@@ -6,8 +6,17 @@ market data needs: messages leave *in sequence*, each at
 ``max(its service end, previous message's departure)``, as a sequenced feed
 must. Then they cross the ``market_data`` link.
 
-Nothing in the model reacts to market data in simulated time yet (no
-subscribers), so the publisher is computed in closed form at arrival instead of
+With ``[topology.market_data]`` the publisher has several outputs instead
+(:mod:`sim.model.subscribers`): one per subscriber in unicast, one per tier in
+multicast. Each message is then one job of one copy per output, sent in output
+order; each copy takes its own service draw, so a message occupies its worker
+for the sum of its copies and the k-th copy leaves at the k-th partial sum
+(sequenced per output). Unicast publisher work thus grows with the subscriber
+count, multicast with the tier count. With the single link there is one copy
+and exactly one draw per message, as before.
+
+Nothing in the model reacts to market data in simulated time (subscribers only
+record), so the publisher is computed in closed form at arrival instead of
 with events: FIFO multi-worker start times (a heap of worker free times; the
 Kiefer-Wolfowitz form of Lindley's recursion), the waiting count from the
 start times still in the future, and the departure straight onto the link.
@@ -56,26 +65,45 @@ class MarketDataPublisher:
         """Heap of the times each worker is next free."""
         self._waiting_starts: deque[int] = deque()
         """Start times, still in the future, of accepted messages (non-decreasing)."""
-        self._last_departure_ns = -(2**62)
         self._publish: Callable[[int, int], None] | None = None
+        """The one output (the common case, kept inline in :meth:`arrive`)."""
+        self._last_departure_ns = -(2**62)
+        self._outputs: list[Callable[[int, int], None]] = []
+        self._last_departures: list[int] = []
+        """Fanned out: departure of the latest copy per output (each output is sequenced)."""
+        self._reports_delivery = False
+        """Whether this publisher is the endpoint of its one link (the ``md_*`` counters)."""
         self._matching_out = recorder.view("ts_matching_out_ns")
         self.arrivals = 0
         self.served = 0
         self.rejected = 0
         self.busy_ns = 0
         self.max_queue_depth = 0
+        self.copies = 0
         self.delivered_count = 0
         self.latency_ns_total = 0
         self.max_latency_ns = 0
 
     def connect_output(self, publish_at: Callable[[int, int], None]) -> None:
-        """Send each message with ``publish_at(departure_ns, seq)`` (the link's ``send_at``)."""
+        """Send each message with ``publish_at(departure_ns, seq)`` (the link's ``send_at``).
+
+        The link's endpoint is then :meth:`delivered`, reported as the ``md_*`` counters.
+        """
         self._publish = publish_at
+        self._outputs = []
+        self._reports_delivery = True
+
+    def connect_outputs(self, outputs: list[Callable[[int, int], None]]) -> None:
+        """Send one copy of each message to every output, in list order (fan-out)."""
+        self._publish = None
+        self._outputs = list(outputs)
+        self._last_departures = [-(2**62)] * len(outputs)
+        self._reports_delivery = False
 
     @property
     def connected(self) -> bool:
         """Whether the output is wired."""
-        return self._publish is not None
+        return self._publish is not None or bool(self._outputs)
 
     def arrive(self, seq: int) -> None:
         """Accept a message now: schedule its service and departure, or reject ``queue_full``."""
@@ -99,14 +127,37 @@ class MarketDataPublisher:
         durations = self._durations
         if not durations:
             durations = self._durations = self._sample_block()[::-1]
-        duration = durations.pop()
-        self.busy_ns += duration
-        end = start + duration
+        end = start + durations.pop()
+        publish = self._publish
+        if publish is not None:
+            departure = end if end > self._last_departure_ns else self._last_departure_ns
+            self._last_departure_ns = departure
+            publish(departure, seq)
+        else:
+            end = self._fan_out(end, seq)
+        self.busy_ns += end - start
         heapq.heapreplace(free_at, end)
         self.served += 1
-        departure = end if end > self._last_departure_ns else self._last_departure_ns
-        self._last_departure_ns = departure
-        self._publish(departure, seq)  # type: ignore[misc]
+
+    def _fan_out(self, first_end_ns: int, seq: int) -> int:
+        """Send one copy per output, each after its own service draw; return the last end.
+
+        The first copy's draw is already taken (it ends at ``first_end_ns``).
+        """
+        last_departures = self._last_departures
+        end = first_end_ns
+        for index, publish_at in enumerate(self._outputs):
+            if index:
+                durations = self._durations
+                if not durations:
+                    durations = self._durations = self._sample_block()[::-1]
+                end += durations.pop()
+            last = last_departures[index]
+            departure = end if end > last else last
+            last_departures[index] = departure
+            publish_at(departure, seq)
+        self.copies += len(last_departures)
+        return end
 
     def delivered(self, seq: int, delivery_ns: int) -> None:
         """Endpoint of the market-data link: record the matching-out to delivery latency."""
@@ -117,7 +168,11 @@ class MarketDataPublisher:
             self.max_latency_ns = latency
 
     def stats(self) -> dict[str, int]:
-        """Stage counters plus delivered messages and their latency (total and max)."""
+        """Stage counters plus delivered messages and their latency (total and max).
+
+        Fanned out, ``copies`` (sends over all outputs) replaces the ``md_*`` counters;
+        each subscriber reports its own deliveries.
+        """
         counters = {
             "arrivals": self.arrivals,
             "served": self.served,
@@ -128,7 +183,10 @@ class MarketDataPublisher:
         }
         if self.rejected:
             counters[f"rejected.{QUEUE_FULL}"] = self.rejected
-        counters["md_delivered"] = self.delivered_count
-        counters["md_latency_ns_total"] = self.latency_ns_total
-        counters["md_max_latency_ns"] = self.max_latency_ns
+        if self._reports_delivery:
+            counters["md_delivered"] = self.delivered_count
+            counters["md_latency_ns_total"] = self.latency_ns_total
+            counters["md_max_latency_ns"] = self.max_latency_ns
+        else:
+            counters["copies"] = self.copies
         return counters

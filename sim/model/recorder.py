@@ -57,7 +57,12 @@ _INT64: Final[tuple[str, ...]] = (
     "cancelled_qty",
     "resting_qty",
     "filled_notional",
+    "outage_delay_ns",
 )
+_ZERO_FILLED: Final[frozenset[str]] = frozenset(
+    {"filled_qty", "cancelled_qty", "resting_qty", "filled_notional", "outage_delay_ns"}
+)
+"""Int64 columns that start at 0 (the rest start null)."""
 _CODES: Final[dict[str, type[np.signedinteger]]] = {
     "source": np.int16,
     "symbol": np.int32,
@@ -106,11 +111,7 @@ class OrderRecorder:
         self._reason_codes: dict[str, int] = {}
         self.columns: dict[str, npt.NDArray[np.signedinteger]] = {}
         for name in _INT64:
-            fill = (
-                0
-                if name in ("filled_qty", "cancelled_qty", "resting_qty", "filled_notional")
-                else NULL
-            )
+            fill = 0 if name in _ZERO_FILLED else NULL
             self.columns[name] = np.full(capacity, fill, dtype=np.int64)
         for name, dtype in _CODES.items():
             self.columns[name] = np.full(capacity, -1, dtype=dtype)
@@ -208,6 +209,7 @@ class OrderRecorder:
         for name in ("filled_qty", "cancelled_qty", "resting_qty", "filled_notional"):
             fields[name] = pa.array(col[name])
         fields["avg_price"] = pa.array(average, mask=filled <= 0, type=pa.float64())
+        fields["outage_delay_ns"] = pa.array(col["outage_delay_ns"])
         return pa.table(fields)
 
     def fills_to_arrow(self) -> pa.Table:

@@ -19,11 +19,20 @@ its current limit price (tracked only when ``max_position`` or ``max_credit`` is
 set, the checks that read it). The engine sees the books at once, with no drop-copy
 delay. With ``risk.enabled = false`` nothing is checked or tracked (the stage
 still takes time).
+
+A scheduled ``kill_switch`` fault (:meth:`RiskEngine.schedule_kill_switch`) turns the
+chain's switch on and off with one timeout per edge, scheduled before the run starts,
+so an edge comes before any check at the same nanosecond: an order whose check falls
+in ``[start, end)`` is refused ``kill_switch`` (cancels still pass, as above). Windows
+are counted per switch, so overlapping windows and a switch already set by
+``[risk.kill_switch]`` stay on until nothing holds them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+import simpy
 
 from sim.core.book import OrderBook
 from sim.core.orders import BookResult, Side
@@ -72,6 +81,8 @@ class RiskEngine(Stage):
         """Model orders counted as open: seq -> (limit price, shares) given to ``on_accept``."""
         self._forward: Callable[[int], None] | None = None
         self._report: Callable[[int], None] | None = None
+        self._kill_holds: dict[str | None, int] = {}
+        """Scheduled kill-switch windows open now, by account (None: the global switch)."""
         views = recorder.view
         self._action, self._symbol, self._side = views("action"), views("symbol"), views("side")
         self._price, self._qty = views("price"), views("qty")
@@ -119,6 +130,35 @@ class RiskEngine(Stage):
     def _refuse(self, seq: int, reason: str) -> None:
         self.recorder.reject(seq, RISK, reason)
         self._report(seq)  # type: ignore[misc]
+
+    # ------------------------------------------------------------ kill switch
+
+    def schedule_kill_switch(self, start_ns: int, end_ns: int, account: str | None) -> None:
+        """Engage the kill switch of ``account`` (None: global) during [start_ns, end_ns).
+
+        Call before the run starts; times are absolute simulated ns (past ones act at once).
+        """
+        now = self.env.now
+        timeout = self.env.timeout
+        timeout(max(0, start_ns - now), account).callbacks.append(self._engage_kill_switch)
+        timeout(max(0, end_ns - now), account).callbacks.append(self._release_kill_switch)
+
+    def _engage_kill_switch(self, event: simpy.Event) -> None:
+        account: str | None = event.value
+        self._kill_holds[account] = self._kill_holds.get(account, 0) + 1
+        self.pretrade.set_kill_switch(True, account)
+
+    def _release_kill_switch(self, event: simpy.Event) -> None:
+        """Close one window; the switch goes off unless another window or the config holds it."""
+        account: str | None = event.value
+        left = self._kill_holds[account] - 1
+        if left:
+            self._kill_holds[account] = left
+            return
+        del self._kill_holds[account]
+        configured = self.pretrade.config.kill_switch
+        if not (configured.global_active if account is None else account in configured.accounts):
+            self.pretrade.set_kill_switch(False, account)
 
     # ------------------------------------------------------------- book state
 

@@ -144,14 +144,16 @@ class Stage:
         self.count_reject(QUEUE_FULL)
         self._on_reject(item, QUEUE_FULL)  # type: ignore[misc]
 
-    def _serve(self, item: int) -> None:
+    def _serve(self, item: int) -> simpy.Event:
         """Draw ``item``'s service time and schedule its completion (a worker is held)."""
         durations = self._durations
         if not durations:
             durations = self._durations = self._sample_block()[::-1]
         duration = durations.pop()
         self.busy_ns += duration
-        self._timeout(duration, item).callbacks.append(self._complete_callback)
+        completion = self._timeout(duration, item)
+        completion.callbacks.append(self._complete_callback)
+        return completion
 
     def count_reject(self, reason: str) -> None:
         """Count one rejected item under ``reason`` (for subclasses' own checks too)."""
@@ -194,6 +196,46 @@ class Stage:
             if self._stamp_start is not None:
                 self._stamp_start[waiting] = self.env.now
             self._serve(waiting)
+
+    def arm_crash(self) -> None:
+        """Make :meth:`crash` possible: track the completions in flight (before the run starts).
+
+        Unarmed stages (every stage of a run without a failover) pay nothing for it.
+        """
+        in_service: dict[simpy.Event, None] = {}
+        lost: set[simpy.Event] = set()
+        serve, complete = self._serve, self._complete
+
+        def serve_tracked(item: int) -> simpy.Event:
+            completion = serve(item)
+            in_service[completion] = None
+            return completion
+
+        def complete_unless_lost(event: simpy.Event) -> None:
+            if event in lost:
+                lost.discard(event)
+                return
+            del in_service[event]
+            complete(event)
+
+        self._serve = serve_tracked  # type: ignore[method-assign]
+        self._complete_callback = complete_unless_lost
+        self._in_service, self._lost_completions = in_service, lost
+
+    def crash(self) -> list[int]:
+        """The server died: lose every item in service and in the queue; all workers free again.
+
+        Returns the lost items, those in service first (in start order), then the queue.
+        Their pending completions are ignored when they fire. Needs :meth:`arm_crash`.
+        """
+        in_service = self._in_service
+        lost = [int(event.value) for event in in_service]  # type: ignore[arg-type]
+        self._lost_completions.update(in_service)
+        in_service.clear()
+        lost.extend(self._queue)
+        self._queue.clear()
+        self.busy = 0
+        return lost
 
     def stats(self) -> dict[str, int]:
         """Counters: arrivals, served, rejected (also per reason), busy_ns, queue, workers."""

@@ -21,7 +21,12 @@ Operators: ``<=``, ``<``, ``>=``, ``>``, ``==``. Metrics:
   :func:`sim.units.parse_duration_ns`) or ``count`` (a plain number);
 - ``fill_rate``, ``reject_rate`` (fractions), ``submitted``, ``lost``;
 - ``outcome.<name>`` and ``rejects.<reason>``: counts from ``summary["orders"]``;
-- ``throughput.<key>``: a figure of ``summary["throughput"]``.
+- ``throughput.<key>``: a figure of ``summary["throughput"]``;
+- ``failover_outage``, ``failover_detection``, ``failover_delayed_p99``: durations from
+  ``summary["failover"]`` (outage length, time to detect the failure, p99 of the extra
+  latency of delayed orders), the largest over the failed-over targets. A run without a
+  failover has nothing to check them against: :func:`evaluate` raises
+  :class:`BudgetError` naming the key.
 
 Unquoted dotted keys (``end_to_end.p99 = "<= 480us"``) are nested tables in TOML;
 they are flattened back to the same dotted metric. A metric the summary lacks
@@ -44,6 +49,12 @@ from sim.units import format_ns, parse_duration_ns
 
 LATENCY_STATS: Final[frozenset[str]] = frozenset({"mean", "p50", "p90", "p99", "p99_9", "max"})
 ORDER_FIGURES: Final[frozenset[str]] = frozenset({"fill_rate", "reject_rate", "submitted", "lost"})
+FAILOVER_METRICS: Final[dict[str, tuple[str, ...]]] = {
+    "failover_outage": ("outage", "duration_ns"),
+    "failover_detection": ("detection_ns",),
+    "failover_delayed_p99": ("outage_delay_ns", "p99"),
+}
+"""Failover budget metrics (all durations) and their key path in ``summary["failover"][target]``."""
 OPERATORS: Final[dict[str, Callable[[float, float], bool]]] = {
     "<=": operator.le,
     "<": operator.lt,
@@ -67,6 +78,8 @@ class BudgetLine:
     limit: float
     unit: str
     text: str
+    where: str = ""
+    """Where the line was written (``file:line: key 'metric'``), for errors found later."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +149,8 @@ def _metric_unit(metric: str) -> str | None:
     """``"ns"`` or ``""`` for a known metric shape; ``None`` when the name is not a metric."""
     if metric in ORDER_FIGURES:
         return ""
+    if metric in FAILOVER_METRICS:
+        return "ns"
     head, _, tail = metric.partition(".")
     if head in {"outcome", "rejects", "throughput"} and tail:
         return ""
@@ -153,8 +168,8 @@ def _parse_line(metric: str, value: object, where: str) -> BudgetLine:
         raise BudgetError(
             f"{where}: unknown budget metric {metric!r}; use '<segment>.<stat>' "
             f"(stat one of {', '.join(sorted(LATENCY_STATS | {'count'}))}), "
-            f"{', '.join(sorted(ORDER_FIGURES))}, 'outcome.<name>', 'rejects.<reason>' "
-            "or 'throughput.<key>'"
+            f"{', '.join(sorted(ORDER_FIGURES | FAILOVER_METRICS.keys()))}, "
+            "'outcome.<name>', 'rejects.<reason>' or 'throughput.<key>'"
         )
     match = _CHECK.match(value) if isinstance(value, str) else None
     if match is None:
@@ -172,7 +187,7 @@ def _parse_line(metric: str, value: object, where: str) -> BudgetLine:
         ) from None
     if not math.isfinite(limit):
         raise BudgetError(f"{where}: {metric}: limit {limit_text!r} must be finite")
-    return BudgetLine(metric, op, limit, unit, str(value))
+    return BudgetLine(metric, op, limit, unit, str(value), where)
 
 
 def parse_budget(
@@ -254,12 +269,26 @@ def metric_value(summary: Mapping[str, Any], metric: str) -> float | None:
         value = orders.get("rejects_by_reason", {}).get(tail, 0)
     elif head == "throughput":
         value = summary.get("throughput", {}).get(tail)
+    elif metric in FAILOVER_METRICS:
+        return _failover_value(summary, FAILOVER_METRICS[metric])
     else:
         segment, _, stat = metric.rpartition(".")
         value = summary.get("latency_ns", {}).get(segment, {}).get(stat)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
+
+
+def _failover_value(summary: Mapping[str, Any], path: tuple[str, ...]) -> float | None:
+    """The largest value at ``path`` over the targets of ``summary["failover"]``, if any."""
+    values = []
+    for figures in summary.get("failover", {}).values():
+        value: Any = figures
+        for key in path:
+            value = value.get(key) if isinstance(value, Mapping) else None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            values.append(float(value))
+    return max(values) if values else None
 
 
 def judge(metric: str, op: str, limit: float, actual: float | None, unit: str) -> BudgetResult:
@@ -276,7 +305,20 @@ def judge(metric: str, op: str, limit: float, actual: float | None, unit: str) -
 
 
 def evaluate(budget: Budget, summary: Mapping[str, Any]) -> list[BudgetResult]:
-    """Check every line of ``budget`` against a run's ``summary.json`` content."""
+    """Check every line of ``budget`` against a run's ``summary.json`` content.
+
+    Raises:
+        BudgetError: a line names a failover metric but the run had no failover; the
+            message names the file, line (when known) and key.
+    """
+    if not summary.get("failover"):
+        for line in budget.lines:
+            if line.metric in FAILOVER_METRICS:
+                where = line.where or f"{budget.source}: key {line.metric!r}"
+                raise BudgetError(
+                    f"{where}: this run has no failover, so {line.metric} cannot be checked; "
+                    'add a [[faults]] entry with kind = "failover", or remove the line'
+                )
     return [
         judge(line.metric, line.operator, line.limit, metric_value(summary, line.metric), line.unit)
         for line in budget.lines

@@ -3,8 +3,9 @@
 One file, readable offline on a laptop: inline CSS, every plot embedded as a
 ``data:image/png;base64`` URI, no script and no external reference. Order: headline
 latency table (end to end, stages, links; human units), order figures and rejects
-by reason, throughput and components, each plot with its caption, then the tail
-attribution table. The same inputs give the same bytes.
+by reason, throughput and components, faults, the failover table (only when the run
+had a failover), each plot with its caption, then the tail attribution table. The same
+inputs give the same bytes.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.report.attribution import as_polars, tail_attribution
+from sim.report.failover import FAILOVER_PREFIX
 from sim.report.plots import PLOT_CAPTIONS, write_plots
 from sim.report.timeline import ReportError, build_timeline, default_interval_ns
 from sim.units import format_ns
@@ -110,6 +112,7 @@ def _load_section(summary: Mapping[str, Any]) -> str:
         rows_c = [
             [name, *(_number(figures.get(key)) for key in keys)]
             for name, figures in components.items()
+            if not name.startswith(FAILOVER_PREFIX)  # shown in the Failover table
         ]
         text += "<h2>Components</h2>" + _table(["component", *keys], rows_c, "components")
     return text
@@ -126,6 +129,69 @@ def _faults_section(summary: Mapping[str, Any]) -> str:
     ]
     header = ["fault", "target", "start (ns)", "end (ns)", "duration"]
     return "<h2>Faults</h2>" + _table(header, rows, "faults")
+
+
+FAILOVER_ROWS: Final[tuple[tuple[str, tuple[str, ...], str], ...]] = (
+    ("detection time", ("detection_ns",), "ns"),
+    ("outage start (ns)", ("outage", "start_ns"), ""),
+    ("outage end (ns)", ("outage", "end_ns"), ""),
+    ("outage", ("outage", "duration_ns"), "ns"),
+    ("snapshot taken before the failure", ("snapshot_age_ns",), "ns"),
+    ("snapshot load", ("recovery", "snapshot_load_ns"), "ns"),
+    ("WAL records replayed", ("recovery", "wal_records_replayed"), ""),
+    ("WAL replay", ("recovery", "replay_ns"), "ns"),
+    ("redirect", ("recovery", "redirect_ns"), "ns"),
+    ("messages lost", ("messages_lost",), ""),
+    ("messages retransmitted", ("retransmits",), ""),
+    ("orders delayed", ("orders_delayed",), ""),
+    ("extra latency of delayed orders: mean", ("outage_delay_ns", "mean"), "ns"),
+    ("extra latency of delayed orders: p50", ("outage_delay_ns", "p50"), "ns"),
+    ("extra latency of delayed orders: p99", ("outage_delay_ns", "p99"), "ns"),
+    ("extra latency of delayed orders: max", ("outage_delay_ns", "max"), "ns"),
+    ("requests sent in the outage", ("end_to_end_ns", "sent_inside", "count"), ""),
+    ("end to end p99, sent in the outage", ("end_to_end_ns", "sent_inside", "p99"), "ns"),
+    ("requests sent outside it", ("end_to_end_ns", "sent_outside", "count"), ""),
+    ("end to end p99, sent outside it", ("end_to_end_ns", "sent_outside", "p99"), "ns"),
+    ("orders lost", ("lost",), ""),
+)
+"""Rows of the Failover table: label, key path in ``summary["failover"][target]``, unit.
+
+``snapshot_age_ns`` (outage start minus ``recovery.snapshot_at_ns``) is derived here.
+"""
+
+
+def _with_snapshot_age(figures: Mapping[str, Any]) -> dict[str, Any]:
+    start = figures.get("outage", {}).get("start_ns")
+    taken = figures.get("recovery", {}).get("snapshot_at_ns")
+    age = start - taken if isinstance(start, int) and isinstance(taken, int) else None
+    return {**figures, "snapshot_age_ns": age}
+
+
+def _lookup(figures: Mapping[str, Any], path: tuple[str, ...], unit: str) -> str:
+    value: Any = figures
+    for key in path:
+        value = value.get(key) if isinstance(value, Mapping) else None
+    if unit == "ns" and isinstance(value, int | float) and not isinstance(value, bool):
+        return format_ns(value)
+    return _number(value)
+
+
+def _failover_section(summary: Mapping[str, Any]) -> str:
+    failover = summary.get("failover", {})
+    if not failover:
+        return ""
+    targets = list(failover)
+    figures = {target: _with_snapshot_age(failover[target]) for target in targets}
+    rows = [
+        [label, *(_lookup(figures[target], path, unit) for target in targets)]
+        for label, path, unit in FAILOVER_ROWS
+    ]
+    return (
+        "<h2>Failover</h2><p>The outage window runs from the primary's failure until senders "
+        "are redirected to the promoted standby; a delayed order's extra latency runs from "
+        "its first loss to its arrival at the promoted engine.</p>"
+        + _table(["figure", *targets], rows, "failover")
+    )
 
 
 def _plots_section(plots: Sequence[Path]) -> str:
@@ -188,6 +254,7 @@ def render_html(
         + _orders_section(summary)
         + _load_section(summary)
         + _faults_section(summary)
+        + _failover_section(summary)
         + _plots_section(plots)
         + _attribution_section(attribution)
         + "</body></html>\n"

@@ -1,4 +1,4 @@
-"""Scheduled faults (``[[faults]]`` in a scenario file): stalls, degraded and partitioned links.
+"""Scheduled faults (``[[faults]]`` in a scenario file): stalls, degraded links, kill switches.
 
 Each entry is one fault active during ``[at, at + duration)``, ``at`` counted from
 the start of the replayed data window (like ``[[inject]]``). Kinds::
@@ -15,6 +15,7 @@ the start of the replayed data window (like ``[[inject]]``). Kinds::
     at = "1s"
     duration = "100ms"
     latency_multiplier = 10    # int >= 1
+    extra_loss = 0.2           # optional, 0 <= x < 1; needs the link's retransmit_delay
 
     [[faults]]
     kind = "partition"         # messages sent in the window are held until it ends
@@ -27,13 +28,29 @@ the start of the replayed data window (like ``[[inject]]``). Kinds::
     target = "matching"        # needs [topology.standbys.matching] and [topology.audit]
     at = "4s"                  # no duration: the outage lasts as long as recovery takes
 
+    [[faults]]
+    kind = "kill_switch"       # the risk engine refuses new orders during the window
+    account = "acct_7"         # omit for the global switch (every account)
+    at = "2s"
+    duration = "500ms"         # required; engaged during [at, at + duration)
+
 A paused stage starts no new service during the window: arrivals queue up (a full
 queue still rejects with ``queue_full``), work already in service finishes, and
 queued work starts when the window ends. A degraded link multiplies the latency
 draw of every message *sent* in the window; a partitioned link holds every message
 sent in the window and delivers it at the window's end plus its normal delay
-(nothing is lost). FIFO links stay FIFO. Faults on ``client_to_gateway`` also apply
-to injected orders' copy of that link.
+(nothing is lost). ``extra_loss`` adds an independent loss probability to every
+attempt of a message sent in the window, on top of the link's own ``loss``: lost
+attempts are retransmitted after the link's ``retransmit_delay`` like its own
+losses (nothing is lost for good), so the link must have one. FIFO links stay
+FIFO. Faults on ``client_to_gateway`` also apply to injected orders' copy of that link.
+
+A kill switch turns the risk engine's switch on at ``at`` and off at ``at + duration``
+(off only if no other window still holds it and ``[risk.kill_switch]`` did not set it
+from the start). An order whose risk check (the end of its risk service) falls in the
+window is rejected ``kill_switch``; cancels still pass, modifies are refused like new
+orders. To keep it engaged for the rest of the run, give a duration past the data's end.
+It needs ``risk.enabled = true``.
 
 A failover's outage window is computed by the run (detection, snapshot load, WAL
 replay, redirection; see :mod:`sim.model.failover`).
@@ -45,12 +62,16 @@ errors name ``faults[i].<key>``. A scenario without faults runs exactly as befor
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import Annotated, Final, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, SerializerFunctionWrapHandler, model_serializer
 
 from sim.errors import ScenarioError
 from sim.scenario.types import FrozenModel, _duration
+
+if TYPE_CHECKING:
+    from sim.scenario.risk import RiskConfig
+    from sim.scenario.schema import LinksConfig
 
 PAUSE_TARGETS: Final[tuple[str, ...]] = ("gateway", "risk", "matching")
 """Stages a ``pause`` fault can stall."""
@@ -88,6 +109,16 @@ class LinkDegradeFault(_FaultBase):
     kind: Literal["link_degrade"]
     link: str
     latency_multiplier: int = Field(default=10, ge=1)
+    extra_loss: float = 0.0
+    """Added loss probability per attempt, in [0, 1) (checked by :func:`check_faults`)."""
+
+    @model_serializer(mode="wrap")
+    def _omit_no_extra_loss(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """Leave ``extra_loss = 0`` out of dumps, so digests of older scenarios stay valid."""
+        data = handler(self)
+        if isinstance(data, dict) and data.get("extra_loss") == 0:
+            del data["extra_loss"]
+        return data
 
 
 class PartitionFault(_FaultBase):
@@ -105,17 +136,30 @@ class FailoverFault(FrozenModel):
     at: SignedDurationNs
 
 
+class KillSwitchFault(_FaultBase):
+    """The risk engine's kill switch is engaged during the window (``account=None``: global)."""
+
+    kind: Literal["kill_switch"]
+    account: str | None = None
+
+
+KILL_SWITCH_ALL: Final = "all accounts"
+"""Subject of a global ``kill_switch`` fault in reports."""
+
 FAILOVER_TARGETS: Final[tuple[str, ...]] = ("matching",)
 """Components a ``failover`` fault can kill (those with a standby and a WAL to replay)."""
 
 Fault = Annotated[
-    PauseFault | LinkDegradeFault | PartitionFault | FailoverFault, Field(discriminator="kind")
+    PauseFault | LinkDegradeFault | PartitionFault | FailoverFault | KillSwitchFault,
+    Field(discriminator="kind"),
 ]
 """One ``[[faults]]`` entry, chosen by its ``kind``."""
 
 
 def fault_subject(fault: Fault) -> str:
-    """The stage or link a fault acts on."""
+    """The stage, link or account (:data:`KILL_SWITCH_ALL` for the global switch) it acts on."""
+    if isinstance(fault, KillSwitchFault):
+        return KILL_SWITCH_ALL if fault.account is None else fault.account
     return fault.target if isinstance(fault, PauseFault | FailoverFault) else fault.link
 
 
@@ -124,6 +168,9 @@ def check_faults(
     window_ns: int | None,
     standbys: Collection[str] = (),
     audit_log: bool = False,
+    *,
+    links: LinksConfig | None = None,
+    risk: RiskConfig | None = None,
 ) -> None:
     """Raise :class:`ScenarioError` naming ``faults[i].<key>`` on a bad fault.
 
@@ -132,6 +179,10 @@ def check_faults(
         window_ns: Length of the data window (``None``: unknown, only ``at >= 0`` holds).
         standbys: Components that have a standby (``[topology.standbys.<name>]``).
         audit_log: Whether ``[topology.audit]`` is configured (a failover replays it).
+        links: The scenario's ``[topology.links]``: ``extra_loss`` needs the link's
+            ``retransmit_delay`` (``None``: not known here, that check is skipped).
+        risk: The scenario's ``[risk]``: a ``kill_switch`` needs ``enabled = true``
+            (``None``: not known here, that check is skipped).
     """
     for index, fault in enumerate(faults):
         if isinstance(fault, FailoverFault):
@@ -142,11 +193,10 @@ def check_faults(
                     f"faults[{index}].target: {fault.target!r} is not a stage that can pause; "
                     f"use one of {', '.join(PAUSE_TARGETS)}"
                 )
-        elif fault.link not in FAULT_LINKS:
-            raise ScenarioError(
-                f"faults[{index}].link: {fault.link!r} is not a link; "
-                f"use one of {', '.join(FAULT_LINKS)}"
-            )
+        elif isinstance(fault, KillSwitchFault):
+            _check_kill_switch(index, fault, risk)
+        else:
+            _check_link_fault(index, fault, links)
         if not isinstance(fault, FailoverFault) and fault.duration <= 0:
             raise ScenarioError(
                 f"faults[{index}].duration: {fault.duration} ns; a fault needs a positive duration"
@@ -157,6 +207,47 @@ def check_faults(
                 f"(0 to {window_ns if window_ns is not None else '...'} ns after its start); "
                 "schedule the fault inside the window"
             )
+
+
+def _check_link_fault(
+    index: int, fault: LinkDegradeFault | PartitionFault, links: LinksConfig | None
+) -> None:
+    if fault.link not in FAULT_LINKS:
+        raise ScenarioError(
+            f"faults[{index}].link: {fault.link!r} is not a link; "
+            f"use one of {', '.join(FAULT_LINKS)}"
+        )
+    if not isinstance(fault, LinkDegradeFault):
+        return
+    if not 0 <= fault.extra_loss < 1:
+        raise ScenarioError(
+            f"faults[{index}].extra_loss: {fault.extra_loss}; a loss probability is "
+            "at least 0 and below 1 (every message must get through eventually)"
+        )
+    if (
+        fault.extra_loss > 0
+        and links is not None
+        and getattr(links, fault.link).retransmit_delay is None
+    ):
+        raise ScenarioError(
+            f"faults[{index}].extra_loss: lost attempts on {fault.link!r} are retransmitted "
+            f"after its retransmit_delay; set [topology.links.{fault.link}].retransmit_delay "
+            '(e.g. "200ms")'
+        )
+
+
+def _check_kill_switch(index: int, fault: KillSwitchFault, risk: RiskConfig | None) -> None:
+    account = fault.account
+    if account is not None and (not account.strip() or account != account.strip()):
+        raise ScenarioError(
+            f"faults[{index}].account: {account!r} is not an account name; write it without "
+            "surrounding spaces, or leave the key out for the global switch"
+        )
+    if risk is not None and not risk.enabled:
+        raise ScenarioError(
+            f"faults[{index}].kind: a kill switch acts through the risk checks, which are off; "
+            "set risk.enabled = true"
+        )
 
 
 def _check_failover(

@@ -19,11 +19,13 @@ from pydantic import (
 )
 
 from sim.scenario.distributions import ConstantDist, Distribution, ExponentialDist
-from sim.scenario.faults import Fault
+from sim.scenario.faults import Fault, check_faults
 from sim.scenario.inject import INJECT_SOURCE, InjectedOrderConfig
+from sim.scenario.link import LinkConfig
+from sim.scenario.market_data import MarketDataConfig
 from sim.scenario.risk import RiskConfig
 from sim.scenario.standby import AuditConfig, StandbysConfig
-from sim.scenario.types import DurationNs, FrozenModel, PositiveDurationNs, SizeBytes
+from sim.scenario.types import DurationNs, FrozenModel, PositiveDurationNs
 
 __all__ = [
     "DataConfig",
@@ -113,66 +115,6 @@ class StageConfig(FrozenModel):
     """Orders waiting beyond the busy workers; a full queue rejects with ``queue_full``."""
 
 
-_LINK_SHAPING_DEFAULTS: dict[str, object] = {
-    "bandwidth_bps": None,
-    "message_bytes": 100,
-    "loss": 0.0,
-    "retransmit_delay": None,
-}
-"""LinkConfig keys left out of dumps when at these defaults (see ``_omit_unset_shaping``)."""
-
-
-class LinkConfig(FrozenModel):
-    """A network hop: latency, optional bandwidth and loss; FIFO (never overtakes) by default.
-
-    A message's delay is its wait for the sender to finish serializing earlier
-    messages (only with ``bandwidth_bps``), its own serialization time, a
-    ``latency`` draw and ``retransmit_delay`` per lost attempt; a FIFO link then
-    delivers no earlier than the previous message.
-    """
-
-    latency: Distribution = Field(default_factory=lambda: ConstantDist(value=0))
-    fifo: bool = True
-    bandwidth_bps: int | None = Field(default=None, gt=0)
-    """Bits per second; each message takes ``ceil(message_bytes * 8e9 / bandwidth_bps)`` ns to
-    serialize and the sender serializes one message at a time. ``None``: no serialization delay."""
-    message_bytes: SizeBytes = 100
-    """Size of every message on the link (used only with ``bandwidth_bps``)."""
-    loss: float = Field(default=0.0, ge=0, lt=1)
-    """Probability that one transmission is lost; attempts repeat until one gets through."""
-    retransmit_delay: DurationNs | None = None
-    """Added once per lost attempt (timeout plus resend); required when ``loss > 0``."""
-
-    @model_validator(mode="after")
-    def _retransmit_delay_with_loss(self) -> LinkConfig:
-        if self.loss > 0 and self.retransmit_delay is None:
-            raise ValueError(
-                f"loss = {self.loss} needs retransmit_delay, the time one lost attempt costs "
-                '(e.g. retransmit_delay = "200ms", the minimum TCP retransmission timeout on Linux)'
-            )
-        return self
-
-    @model_serializer(mode="wrap")
-    def _omit_unset_shaping(self, handler: SerializerFunctionWrapHandler) -> Any:
-        """Leave bandwidth and loss keys at their defaults out of dumps.
-
-        The resolved scenario feeds the run digest, so an unshaped link dumps exactly
-        as it did before these keys existed and old digests stay valid.
-        """
-        data = handler(self)
-        if isinstance(data, dict):
-            for key, default in _LINK_SHAPING_DEFAULTS.items():
-                if key in data and data[key] == default:
-                    del data[key]
-        return data
-
-    def serialization_ns(self) -> int:
-        """Time to put one message on the wire, in int ns (0 without ``bandwidth_bps``)."""
-        if self.bandwidth_bps is None:
-            return 0
-        return -(-self.message_bytes * 8 * 1_000_000_000 // self.bandwidth_bps)
-
-
 class RateLimitConfig(FrozenModel):
     """Token bucket per account: ``burst`` orders at once, refilled at ``rate_per_s``."""
 
@@ -220,6 +162,9 @@ class TopologyConfig(FrozenModel):
     audit: AuditConfig | None = None
     """The matching engine's write-ahead log; ``None``: orders apply without one."""
     standbys: StandbysConfig = Field(default_factory=StandbysConfig)
+    market_data: MarketDataConfig | None = Field(default=None, exclude_if=lambda v: v is None)
+    """Publisher fan-out to subscribers (``sim.scenario.market_data``); ``None``: the one
+    ``links.market_data`` link. Left out of dumps when ``None``, so digests do not move."""
 
 
 class ReportConfig(FrozenModel):
@@ -267,8 +212,14 @@ class Scenario(FrozenModel):
         return data
 
 
-def failover_resources(scenario: Scenario) -> tuple[list[str], bool]:
-    """Components with a standby, and whether an audit log exists (for ``check_faults``)."""
+def check_scenario_faults(scenario: Scenario, window_ns: int | None) -> None:
+    """Check ``scenario.faults`` against its topology and risk (see :func:`check_faults`).
+
+    Args:
+        scenario: The resolved scenario.
+        window_ns: Length of the data window (``None``: unknown, only ``at >= 0`` holds).
+    """
     standbys = scenario.topology.standbys
     names = [name for name in type(standbys).model_fields if getattr(standbys, name) is not None]
-    return names, scenario.topology.audit is not None
+    check_faults(scenario.faults, window_ns, names, scenario.topology.audit is not None,
+                 links=scenario.topology.links, risk=scenario.risk)

@@ -65,6 +65,7 @@ def test_orders_table_columns_are_exactly_the_documented_ones() -> None:
         "resting_qty",
         "filled_notional",
         "avg_price",
+        "outage_delay_ns",
     ]
     schema = result.orders.schema
     assert schema.field("side").type == pa.int8()

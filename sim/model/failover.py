@@ -1,0 +1,176 @@
+"""A matching-engine failover: failure, heartbeat detection, standby promotion, redirection.
+
+Timeline of a ``[[faults]]`` entry ``kind = "failover"`` at time ``T``::
+
+    T            the primary dies: the orders in service, in its queue and in the
+                 audit log's write in progress are lost; history rows are held
+    D            heartbeats (every ``heartbeat_interval`` from the data start) have been
+                 missed ``missed_beats`` times in a row: the standby is promoted
+    R = D + snapshot_load + replay     the standby has loaded the last snapshot and
+                 replayed the WAL records since it (``replay = records / replay_rate``)
+    E = R + redirect                   senders have reconnected: the outage ends
+
+During ``[T, E)`` every message the risk engine sends to the matching engine is
+lost on arrival. Nothing is lost for good: the sender resends each unacknowledged
+message every ``retransmit_timeout`` after its last send (the first resend that
+arrives at or after ``E`` gets through). An order's ``outage_delay_ns`` is the
+time from its first loss to its successful arrival. At ``E`` the standby's books
+(rebuilt from the snapshot and the WAL, not copied) take over, the held history
+rows are applied in order, and work flows again.
+"""
+
+from __future__ import annotations
+
+import simpy
+
+from sim.core.book_image import BookImage
+from sim.model.audit import AuditLog
+from sim.model.environment import SimulationEnvironment
+from sim.model.link import NetworkLink
+from sim.model.matching import MatchingEngine
+from sim.model.recorder import OrderRecorder
+from sim.scenario.faults import FailoverFault
+from sim.scenario.standby import StandbyConfig
+
+
+def detection_ns(failed_ns: int, origin_ns: int, interval_ns: int, missed_beats: int) -> int:
+    """When the monitor declares the primary dead: at its ``missed_beats``-th missed heartbeat.
+
+    Beats are due at ``origin + k * interval``; the first missed one is the first due at or
+    after the failure.
+    """
+    beats_before = -(-(failed_ns - origin_ns) // interval_ns)
+    first_missed = origin_ns + beats_before * interval_ns
+    return first_missed + (missed_beats - 1) * interval_ns
+
+
+def replay_duration_ns(records: int, replay_rate: int) -> int:
+    """Time to replay ``records`` WAL records at ``replay_rate`` per second (rounded up)."""
+    return -(-records * 1_000_000_000 // replay_rate)
+
+
+class MatchingFailover:
+    """Kills the matching engine at the fault's time and brings its standby in.
+
+    Args:
+        env: The simulation environment.
+        fault: The failover fault (``target = "matching"``).
+        standby: Detection, recovery and resend settings.
+        matching: The engine (its books and WAL journal; its stage is armed to crash).
+        audit: The engine's write-ahead log.
+        inbound: The link from the risk engine; lost orders are resent over it.
+        recorder: Per-order columns (``ts_risk_out_ns`` read, ``outage_delay_ns`` written).
+    """
+
+    def __init__(
+        self,
+        env: SimulationEnvironment,
+        fault: FailoverFault,
+        standby: StandbyConfig,
+        matching: MatchingEngine,
+        audit: AuditLog,
+        inbound: NetworkLink,
+        recorder: OrderRecorder,
+    ) -> None:
+        self.env = env
+        self.name = f"failover.{fault.target}"
+        self.fault = fault
+        self.standby = standby
+        self.matching = matching
+        self.audit = audit
+        self.inbound = inbound
+        matching.arm_crash()
+        self.down = False
+        self._origin_ns = 0
+        self._first_loss: dict[int, int] = {}
+        """Orders lost and not yet through: when each was first lost."""
+        self._last_sent: dict[int, int] = {}
+        """Orders resent at least once: their latest send time."""
+        self._risk_out = recorder.view("ts_risk_out_ns")
+        self._outage_delay = recorder.view("outage_delay_ns")
+        self._resend_callback = self._resend
+        self.figures: dict[str, int] = {}
+        self.messages_lost = 0
+        self.retransmits = 0
+        self.orders_delayed = 0
+        self.scheduled = 0
+        self.promoted_image: list[tuple[str, BookImage]] | None = None
+        """The standby's books right after the WAL replay (before held history applies)."""
+
+    def arrive(self, seq: int) -> None:
+        """Receiver of the inbound link: lose the order while down, else pass it to the engine."""
+        if self.down:
+            self._lose(seq)
+            return
+        first = self._first_loss.pop(seq, None)
+        if first is not None:
+            self._outage_delay[seq] = self.env.now - first
+            self.orders_delayed += 1
+        self.matching.arrive(seq)
+
+    def start(self, origin_ns: int) -> None:
+        """Schedule the failure at ``origin_ns + at`` (heartbeats count from ``origin_ns``)."""
+        self._origin_ns = origin_ns
+        at = origin_ns + self.fault.at
+        self.env.timeout(max(0, at - self.env.now)).callbacks.append(self._fail)
+        self.scheduled += 1
+
+    def _fail(self, _event: simpy.Event) -> None:
+        now = self.env.now
+        standby, matching = self.standby, self.matching
+        self.down = True
+        matching.go_down()
+        for seq in (*matching.crash(), *self.audit.crash()):
+            self._lose(seq)
+        detected = detection_ns(now, self._origin_ns, standby.heartbeat_interval,
+                                standby.missed_beats)
+        records = matching.records_since_snapshot
+        replay = replay_duration_ns(records, standby.replay_rate)
+        recovered = detected + standby.snapshot_load + replay
+        outage_end = recovered + standby.redirect
+        self.figures = {
+            "failed_at_ns": now,
+            "detected_at_ns": detected,
+            "recovered_at_ns": recovered,
+            "outage_end_ns": outage_end,
+            "snapshot_at_ns": matching.snapshot_at_ns,
+            "snapshot_load_ns": standby.snapshot_load,
+            "wal_records_replayed": records,
+            "replay_ns": replay,
+            "wal_records_at_failure": matching.journaled,
+        }
+        self.env.timeout(outage_end - now).callbacks.append(self._take_over)
+        self.scheduled += 1
+
+    def _take_over(self, _event: simpy.Event) -> None:
+        matching = self.matching
+        matching.rebuild_from_snapshot()
+        self.promoted_image = matching.book_image()
+        self.down = False
+        matching.come_back()
+
+    def _lose(self, seq: int) -> None:
+        """Order ``seq`` did not get through: its sender resends it at its next timeout."""
+        now = self.env.now
+        self.messages_lost += 1
+        self._first_loss.setdefault(seq, now)
+        sent = self._last_sent.get(seq, self._risk_out[seq])
+        timeout = self.standby.retransmit_timeout
+        resend_at = sent + ((now - sent) // timeout + 1) * timeout
+        self.env.timeout(resend_at - now, seq).callbacks.append(self._resend_callback)
+        self.scheduled += 1
+
+    def _resend(self, event: simpy.Event) -> None:
+        seq: int = event.value  # type: ignore[assignment]
+        self._last_sent[seq] = self.env.now
+        self.retransmits += 1
+        self.inbound.send(seq)
+
+    def stats(self) -> dict[str, int]:
+        """The outage's times and recovery figures, and the lost, resent and delayed counts."""
+        return {
+            **self.figures,
+            "messages_lost": self.messages_lost,
+            "retransmits": self.retransmits,
+            "orders_delayed": self.orders_delayed,
+        }
