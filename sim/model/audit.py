@@ -8,8 +8,8 @@ writer: a write takes one ``write`` draw whatever it holds. With
 next write (up to ``max_batch``); without it, each record is its own write, so the
 log becomes a queue of its own under load.
 
-Each trade of a model order adds an *execution* record, written like any other
-but gating nothing. Direct-route history rows are the venue's own record; the
+Each trade printed while a model order is applied adds an *execution* record,
+written like any other but gating nothing. Direct-route history rows are the venue's own record; the
 engine journals them at their time without a write (see
 :meth:`sim.model.matching.MatchingEngine.apply_history`).
 """

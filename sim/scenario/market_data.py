@@ -27,7 +27,7 @@ from pydantic import Field, field_validator, model_validator
 
 from sim.scenario.distributions import ConstantDist, Distribution
 from sim.scenario.link import LinkConfig
-from sim.scenario.types import FrozenModel
+from sim.scenario.types import FrozenModel, check_unique_names
 
 __all__ = [
     "FanoutMode",
@@ -92,12 +92,7 @@ class MarketDataConfig(FrozenModel):
     @field_validator("subscribers")
     @classmethod
     def _unique_names(cls, subscribers: list[SubscriberConfig]) -> list[SubscriberConfig]:
-        names = [subscriber.name for subscriber in subscribers]
-        duplicates = sorted({name for name in names if names.count(name) > 1})
-        if duplicates:
-            raise ValueError(
-                f"subscriber names must be unique; repeated: {', '.join(duplicates)}"
-            )
+        check_unique_names("subscriber", [subscriber.name for subscriber in subscribers])
         return subscribers
 
     @model_validator(mode="after")

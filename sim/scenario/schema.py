@@ -25,7 +25,7 @@ from sim.scenario.link import LinkConfig
 from sim.scenario.market_data import MarketDataConfig
 from sim.scenario.risk import RiskConfig
 from sim.scenario.standby import AuditConfig, StandbysConfig
-from sim.scenario.types import DurationNs, FrozenModel, PositiveDurationNs
+from sim.scenario.types import DurationNs, FrozenModel, PositiveDurationNs, check_unique_names
 
 __all__ = [
     "DataConfig",
@@ -99,10 +99,7 @@ class DataConfig(FrozenModel):
     @field_validator("sources")
     @classmethod
     def _unique_names(cls, sources: list[SourceConfig]) -> list[SourceConfig]:
-        names = [source.name for source in sources]
-        duplicates = sorted({name for name in names if names.count(name) > 1})
-        if duplicates:
-            raise ValueError(f"source names must be unique; repeated: {', '.join(duplicates)}")
+        check_unique_names("source", [source.name for source in sources])
         return sources
 
 

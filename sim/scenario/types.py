@@ -45,3 +45,10 @@ class FrozenModel(BaseModel):
     """Base of every config object: immutable and rejecting unknown keys."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+def check_unique_names(what: str, names: list[str]) -> None:
+    """Raise ``ValueError`` listing the names that appear more than once (``what``: "source")."""
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ValueError(f"{what} names must be unique; repeated: {', '.join(duplicates)}")
