@@ -64,6 +64,7 @@ def _is_union_tag(part: object) -> bool:
     """Discriminated-union tags (``'lognormal'``) are noise in a key path."""
     return isinstance(part, str) and part in {
         "constant", "uniform", "exponential", "normal", "lognormal", "cubic", "empirical",
+        "pause", "link_degrade", "partition", "failover", "kill_switch",
     }
 
 

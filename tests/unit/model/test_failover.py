@@ -227,3 +227,4 @@ def test_small_failover_run_through_the_cli_loses_nothing(
     figures = summary["components"]["failover.matching"]
     assert figures["failed_at_ns"] == summary["sim_start_ns"] + 50_000_000
     assert (out / "report.html").is_file()
+

@@ -153,3 +153,9 @@ def test_run_refuses_a_fault_after_the_window(make_scenario: Any) -> None:
     with pytest.raises(ScenarioError, match=r"faults\[0\]\.at"):
         run_scenario(load_scenario(make_scenario(PAUSE.replace("50ms", "5s"))),
                      write_report=False)
+
+
+def test_a_fault_missing_a_key_is_named_without_its_kind(make_scenario: Any) -> None:
+    bad = make_scenario('[[faults]]\nkind = "pause"\ntarget = "matching"\nat = "1ms"\n')
+    with pytest.raises(ScenarioError, match=r"faults\.0\.duration: Field required"):
+        load_scenario(bad)
