@@ -1,6 +1,7 @@
 """Throughput of the baseline pipeline on synthetic orders, next to raw SimPy.
 
 Run: ``.venv/bin/python benchmarks/bench_pipeline.py --orders 1000000 --repeat 3``
+(``--audit``: with the write-ahead log; ``--failover``: and a failover halfway through)
 
 Generates ``--orders`` synthetic orders in memory with
 ``sim.model.testing.synthetic_orders`` (4 symbols, Poisson arrivals at 20k/s,
@@ -28,6 +29,7 @@ import pstats
 import resource
 import time
 from pathlib import Path
+from typing import Any
 
 import simpy
 
@@ -37,18 +39,26 @@ from sim.model.testing import batches, synthetic_orders
 from sim.scenario.schema import Scenario
 
 
-def baseline() -> Scenario:
-    """The default topology (gateway 2 workers, exponential services, constant links)."""
-    return Scenario.model_validate(
-        {
-            "name": "bench",
-            "seed": 1,
-            "data": {
-                "sources": [{"name": "clients", "path": "synthetic.parquet", "route": "full"}]
-            },
-            "risk": {"max_order_qty": 100_000, "max_notional": 10_000_000},
+def baseline(audit: bool = False, failover_at_ns: int | None = None) -> Scenario:
+    """The default topology (gateway 2 workers, exponential services, constant links).
+
+    ``audit`` adds a write-ahead log (10 us writes, group commit, 1 s snapshots);
+    ``failover_at_ns`` also fails the matching engine over to a standby then.
+    """
+    body: dict[str, Any] = {
+        "name": "bench",
+        "seed": 1,
+        "data": {"sources": [{"name": "clients", "path": "synthetic.parquet", "route": "full"}]},
+        "risk": {"max_order_qty": 100_000, "max_notional": 10_000_000},
+    }
+    if audit or failover_at_ns is not None:
+        body["topology"] = {
+            "audit": {"write": {"kind": "constant", "value": "10us"}, "snapshot_interval": "1s"},
+            "standbys": {"matching": {}},
         }
-    )
+    if failover_at_ns is not None:
+        body["faults"] = [{"kind": "failover", "target": "matching", "at": failover_at_ns}]
+    return Scenario.model_validate(body)
 
 
 def raw_simpy(events: int = 1_000_000) -> float:
@@ -68,9 +78,9 @@ def raw_simpy(events: int = 1_000_000) -> float:
     return events / (time.perf_counter() - start)
 
 
-def run_once(events: EventColumns) -> tuple[RunResult, float]:
+def run_once(events: EventColumns, scenario: Scenario) -> tuple[RunResult, float]:
     start = time.perf_counter()
-    result = run_platform(baseline(), [batches(events)], len(events))
+    result = run_platform(scenario, [batches(events)], len(events))
     return result, time.perf_counter() - start
 
 
@@ -85,15 +95,22 @@ def main() -> None:
         help="adds rest 1..N ticks behind the mid (longer levels when small)",
     )
     parser.add_argument("--profile", type=Path, help="write cProfile stats of one run here")
+    parser.add_argument("--audit", action="store_true", help="add the write-ahead log")
+    parser.add_argument(
+        "--failover", action="store_true",
+        help="add the write-ahead log and fail the matching engine over halfway through",
+    )
     args = parser.parse_args()
 
     made = time.perf_counter()
     events = synthetic_orders(args.orders, depth_ticks=args.depth_ticks)
     print(f"generated {len(events):,} orders in {time.perf_counter() - made:.1f}s")
+    halfway = int(events.ts_ns[len(events) // 2] - events.ts_ns[0]) if len(events) else 0
+    scenario = baseline(args.audit, halfway if args.failover else None)
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()
-        run_once(events)
+        run_once(events, scenario)
         profiler.disable()
         profiler.dump_stats(args.profile)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
@@ -102,7 +119,7 @@ def main() -> None:
     best = float("inf")
     result = None
     for _ in range(args.repeat):
-        result, seconds = run_once(events)
+        result, seconds = run_once(events, scenario)
         best = min(best, seconds)
         print(f"  run: {seconds:.2f}s")
     assert result is not None
@@ -121,6 +138,9 @@ def main() -> None:
     print(f"SimPy events/s:      {result.scheduled_events / best:,.0f}")
     print(f"raw SimPy events/s:  {raw:,.0f}")
     print(f"peak memory (RSS):   {peak_mb:,.0f} MB")
+    for name in ("audit", "failover.matching"):
+        if name in result.components:
+            print(f"{name + ':':<21}{result.components[name]}")
 
 
 if __name__ == "__main__":

@@ -204,7 +204,7 @@ def run_scenario(
                    "direct_applied": result.direct_events_applied,
                    "scheduled": result.scheduled_events},
         **({"injected": injected_impact(result.orders, result.fills,
-                                        scenario.report.tick_size)}
+                                        scenario.report.tick_size, scenario.inject)}
            if scenario.inject else {}),
         **({"faults": fault_windows(scenario, _window(scenario, infos)[0], result.components)}
            if scenario.faults else {}),

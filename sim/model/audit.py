@@ -88,7 +88,11 @@ class AuditLog:
     def _start_write(self) -> None:
         pending = self._pending
         room = self._batch_limit
-        batch = [pending.popleft() for _ in range(min(room, len(pending)))]
+        if len(pending) <= room:
+            batch = list(pending)
+            pending.clear()
+        else:
+            batch = [pending.popleft() for _ in range(room)]
         executions = min(room - len(batch), self._pending_executions)
         self._pending_executions -= executions
         self._batch = batch
@@ -101,7 +105,8 @@ class AuditLog:
         self.busy_ns += duration
         self.order_records += len(batch)
         self.execution_records += executions
-        self.max_batch = max(self.max_batch, len(batch) + executions)
+        if len(batch) + executions > self.max_batch:
+            self.max_batch = len(batch) + executions
         self.env.timeout(duration, self._generation).callbacks.append(self._written)
 
     def _write_done(self, event: simpy.Event) -> None:

@@ -1,5 +1,9 @@
 """Injected orders: the scenario's ``[[inject]]`` orders, sent by a client at fixed times.
 
+An entry with ``count`` sends its train of orders (``expand_injections``); each
+order's ``order_id`` is its position in that expanded list plus one, so a
+scenario without ``count`` numbers its orders ``1..len(inject)`` as before.
+
 Each order is written to the recorder when it is sent (source ``"inject"``, its
 own account) and travels the full client path: its own client connection (a
 link with the ``client_to_gateway`` configuration, scope
@@ -24,15 +28,21 @@ from sim.model.environment import SimulationEnvironment
 from sim.model.link import NetworkLink
 from sim.model.matching import MatchingEngine
 from sim.model.recorder import ADD, MARKET, OrderRecorder
-from sim.scenario.inject import InjectedOrderConfig, InjectedSide, InjectedType
+from sim.scenario.inject import (
+    InjectedOrder,
+    InjectedOrderConfig,
+    InjectedSide,
+    InjectedType,
+    expand_injections,
+)
 
 
 class OrderInjector:
-    """Sends the injected orders at ``origin + at``.
+    """Sends the injected orders at ``origin + at`` (each order of a ``count`` train at its own).
 
     Args:
         env: The simulation environment.
-        orders: The scenario's injected orders.
+        orders: The scenario's ``[[inject]]`` entries.
         source_code: Index of ``"inject"`` in the recorder's ``sources``.
         recorder: Per-order columns.
         engine: The matching engine (its books price ``price_offset_bps`` orders).
@@ -48,7 +58,8 @@ class OrderInjector:
     ) -> None:
         self.env = env
         self.name = "inject"
-        self.orders = list(orders)
+        self.orders: list[InjectedOrder] = expand_injections(orders)
+        """Every order to send (an entry with ``count`` expanded), in scenario order."""
         self.source_code = source_code
         self.recorder = recorder
         self.engine = engine
@@ -68,7 +79,7 @@ class OrderInjector:
         return self._link is not None
 
     def start(self, origin_ns: int) -> None:
-        """Schedule every order at ``origin_ns + at`` (ties keep the scenario's order)."""
+        """Schedule every order at ``origin_ns + at`` (ties keep the expanded order)."""
         now = self.env.now
         for index in sorted(range(len(self.orders)), key=lambda i: self.orders[i].at):
             delay = max(0, origin_ns + self.orders[index].at - now)
@@ -76,12 +87,13 @@ class OrderInjector:
 
     def _send(self, event: simpy.Event) -> None:
         index: int = event.value  # type: ignore[assignment]
-        order = self.orders[index]
+        sent = self.orders[index]
+        order = sent.config
         recorder = self.recorder
         symbol = recorder.symbol_code(order.symbol)
         self.engine.ensure_books(len(recorder.symbols))
         market = order.type is InjectedType.MARKET
-        price = NO_PRICE if market else self._price(index, order, symbol)
+        price = NO_PRICE if market else self._price(sent.index, order, symbol)
         seq = recorder.append_orders(
             self.source_code,
             np.array([self.env.now], dtype=np.int64),
@@ -90,7 +102,7 @@ class OrderInjector:
             np.array([index + 1], dtype=np.int64),
             np.array([1 if order.side is InjectedSide.BUY else -1], dtype=np.int8),
             np.array([price], dtype=np.int64),
-            np.array([order.qty], dtype=np.int64),
+            np.array([sent.qty], dtype=np.int64),
         )
         recorder.columns["account"][seq] = self.accounts.code(order.account)
         self.seqs.append(seq)

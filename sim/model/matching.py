@@ -24,7 +24,7 @@ trades with at least one model order are written to the fills table.
 
 from __future__ import annotations
 
-import copy
+import pickle
 from collections.abc import Callable
 
 import numpy as np
@@ -91,7 +91,9 @@ class MatchingEngine(Stage):
         """WAL records applied since the last snapshot (None: no audit log configured)."""
         self.journaled = 0
         """WAL records applied since the run started."""
-        self._snapshot: EngineState | None = None
+        self._snapshot: bytes | None = None
+        """The last snapshot: the pickled :data:`EngineState`."""
+        self.snapshot_bytes = 0
         self.snapshot_at_ns = 0
         self.snapshots = 0
         self._snapshot_interval = 0
@@ -398,7 +400,14 @@ class MatchingEngine(Stage):
         self.journaled += 1
 
     def _take_snapshot(self, at_ns: int) -> None:
-        self._snapshot = copy.deepcopy((self.books, self._ids, self._next_history_id))
+        """Serialize the engine state into bytes, as a real snapshot is.
+
+        Pickle is far faster than ``copy.deepcopy``; loading it makes new objects.
+        """
+        self._snapshot = pickle.dumps(
+            (self.books, self._ids, self._next_history_id), pickle.HIGHEST_PROTOCOL
+        )
+        self.snapshot_bytes = len(self._snapshot)
         self.snapshot_at_ns = at_ns
         self._next_snapshot_ns = at_ns + self._snapshot_interval
         self._journal = []
@@ -422,7 +431,7 @@ class MatchingEngine(Stage):
         """
         assert self._snapshot is not None
         assert self._journal is not None
-        books, ids, next_history_id = copy.deepcopy(self._snapshot)
+        books, ids, next_history_id = pickle.loads(self._snapshot)
         symbols = len(self.books)
         self.books, self._ids, self._next_history_id = books, ids, next_history_id
         self.ensure_books(symbols)

@@ -46,7 +46,7 @@ from sim.scenario.faults import (
     LinkDegradeFault,
     PauseFault,
 )
-from sim.scenario.inject import INJECT_SOURCE
+from sim.scenario.inject import INJECT_SOURCE, expand_injections
 from sim.scenario.schema import Scenario, SourceConfig, check_scenario_faults
 
 Batches = Iterable[EventColumns] | Callable[[], Iterable[EventColumns]]
@@ -120,7 +120,9 @@ class Platform:
         names = [source.name for source in sources]
         if scenario.inject:
             names.append(INJECT_SOURCE)
-        self.recorder = OrderRecorder(capacity + len(scenario.inject), names)
+        self.recorder = OrderRecorder(
+            capacity + len(expand_injections(scenario.inject)), names
+        )
         self.inject_origin_ns = inject_origin_ns
         self.env = env = SimulationEnvironment(0)
         """Starts at 0; the feeds' first wakes jump it to the first event's time."""

@@ -1,9 +1,10 @@
 """Injected orders (``[[inject]]`` in a scenario file): fault-style orders at fixed times.
 
-Each entry is one order sent through the full client path (client link,
-gateway, risk, matching) at ``at`` after the start of the replayed data
-window, recorded in ``orders.parquet`` with source ``"inject"``. It answers
-"what does this one order do to the platform and the book?" (a fat finger).
+Each entry is one order, or with ``count`` a train of identical orders, sent
+through the full client path (client link, gateway, risk, matching) at ``at``
+after the start of the replayed data window, recorded in ``orders.parquet``
+with source ``"inject"``. It answers "what does this order do to the platform
+and the book?" (a fat finger).
 
 Example::
 
@@ -15,6 +16,15 @@ Example::
     qty = 5_000_000
     type = "limit"           # or "market" (no price)
     price_offset_bps = 300   # or price = 1_003_000 (in 1/price_scale units)
+    count = 5                # optional: 5 orders, at 2s, 2.01s, ..., 2.04s
+    every = "10ms"           # required when count > 1
+    qty_step = 1_000_000     # optional: order k has qty + k * qty_step
+
+Every consumer of injected orders (the recorder's capacity, the injector, the
+run-start checks, the ``injected`` summary) works on :func:`expand_injections`,
+one :class:`InjectedOrder` per order sent. Keys at their defaults (``count = 1``,
+no ``every``, ``qty_step = 0``) are left out of dumps, so a scenario without them
+resolves, and digests, as before they existed.
 
 A limit order gives exactly one of ``price`` (absolute, in ``1/price_scale``
 units) or ``price_offset_bps`` (relative to the symbol's book mid when the order
@@ -26,16 +36,28 @@ times are checked against the data when the run starts
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 
-from pydantic import Field, model_validator
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from sim.errors import ScenarioError
-from sim.scenario.types import DurationNs, FrozenModel
+from sim.scenario.types import DurationNs, FrozenModel, PositiveDurationNs
 
 INJECT_SOURCE: Final[str] = "inject"
 """Source name of injected orders in the orders table."""
+
+
+_GENERATOR_DEFAULTS: dict[str, object] = {"count": 1, "every": None, "qty_step": 0}
+"""Generator keys left out of dumps when at these defaults (see ``_omit_unset_generator``)."""
 
 
 class InjectedSide(StrEnum):
@@ -67,6 +89,34 @@ class InjectedOrderConfig(FrozenModel):
     """Absolute limit price in ``1/price_scale`` units."""
     price_offset_bps: int | None = Field(default=None, gt=-10_000)
     """Limit price relative to the mid at send time, in basis points (positive: higher)."""
+    count: int = Field(default=1, ge=1)
+    """Number of orders this entry sends: at ``at``, ``at + every``, ..."""
+    every: PositiveDurationNs | None = None
+    """Time between two orders of the entry; required when ``count > 1``."""
+    qty_step: int = 0
+    """Added to the quantity of each further order: order ``k`` has ``qty + k * qty_step``."""
+
+    @field_validator("every")
+    @classmethod
+    def _every_with_count(cls, every: int | None, info: ValidationInfo) -> int | None:
+        count = info.data.get("count", 1)
+        if count > 1 and every is None:
+            raise ValueError(
+                f"count = {count} needs every, the time between two of its orders "
+                '(e.g. every = "10ms")'
+            )
+        return every
+
+    @field_validator("qty_step")
+    @classmethod
+    def _last_qty_positive(cls, qty_step: int, info: ValidationInfo) -> int:
+        qty, count = info.data.get("qty"), info.data.get("count")
+        if qty is not None and count is not None and qty + (count - 1) * qty_step <= 0:
+            raise ValueError(
+                f"the last of {count} orders would have qty {qty + (count - 1) * qty_step}; "
+                "every order needs qty > 0, so raise qty or qty_step"
+            )
+        return qty_step
 
     @model_validator(mode="after")
     def _one_price(self) -> InjectedOrderConfig:
@@ -77,28 +127,86 @@ class InjectedOrderConfig(FrozenModel):
             raise ValueError("a limit order needs exactly one of price or price_offset_bps")
         return self
 
+    @model_serializer(mode="wrap")
+    def _omit_unset_generator(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """Leave ``count``, ``every`` and ``qty_step`` at their defaults out of dumps.
+
+        The resolved scenario feeds the run digest, so a single order dumps exactly
+        as it did before these keys existed and old digests stay valid.
+        """
+        data = handler(self)
+        if isinstance(data, dict):
+            for key, default in _GENERATOR_DEFAULTS.items():
+                if key in data and data[key] == default:
+                    del data[key]
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class InjectedOrder:
+    """One order an ``[[inject]]`` entry sends (an entry with ``count = n`` sends n)."""
+
+    index: int
+    """Position of the entry in ``[[inject]]`` (the ``i`` of ``inject[i]``)."""
+    repeat: int
+    """Which of the entry's ``count`` orders this is, from 0."""
+    at: int
+    """Send time after the start of the data window: ``at + repeat * every``."""
+    qty: int
+    """``qty + repeat * qty_step``."""
+    config: InjectedOrderConfig
+    """The entry (symbol, side, account, type and price are shared by its orders)."""
+
+
+def expand_injections(entries: Sequence[InjectedOrderConfig]) -> list[InjectedOrder]:
+    """Every order the entries send, entry by entry, each entry's orders in time order."""
+    return [
+        InjectedOrder(
+            index=index,
+            repeat=repeat,
+            at=entry.at + repeat * (entry.every or 0),
+            qty=entry.qty + repeat * entry.qty_step,
+            config=entry,
+        )
+        for index, entry in enumerate(entries)
+        for repeat in range(entry.count)
+    ]
+
 
 def check_injections(
     orders: Sequence[InjectedOrderConfig],
     symbols: Iterable[str],
     window_ns: int | None,
 ) -> None:
-    """Raise :class:`ScenarioError` naming ``inject[i].symbol`` or ``inject[i].at`` on a bad order.
+    """Raise :class:`ScenarioError` naming ``inject[i].<key>`` on an order that cannot be sent.
+
+    Every order of an entry must fall inside the window: a first order after it names
+    ``inject[i].at``, a later one (so the last of a ``count`` train) ``inject[i].count``.
 
     Args:
-        orders: The scenario's injected orders.
+        orders: The scenario's injected orders (``[[inject]]`` entries).
         symbols: Symbols the replayed data holds (after the scenario's symbol filter).
         window_ns: Length of the data window (``None``: unknown, only ``at >= 0`` holds).
     """
     known = set(symbols)
-    for index, order in enumerate(orders):
-        if order.symbol not in known:
+    for order in expand_injections(orders):
+        index, entry = order.index, order.config
+        if entry.symbol not in known:
             raise ScenarioError(
-                f"inject[{index}].symbol: {order.symbol!r} is not in the replayed data "
+                f"inject[{index}].symbol: {entry.symbol!r} is not in the replayed data "
                 f"(symbols: {', '.join(sorted(known)) or 'none'}); use one of those"
             )
-        if window_ns is not None and order.at > window_ns:
+        if window_ns is None or order.at <= window_ns:
+            continue
+        if order.repeat == 0:
             raise ScenarioError(
-                f"inject[{index}].at: {order.at} ns is after the end of the data window "
+                f"inject[{index}].at: {entry.at} ns is after the end of the data window "
                 f"({window_ns} ns after its start); inject inside the window"
             )
+        fit = (window_ns - entry.at) // (entry.every or 1) + 1
+        raise ScenarioError(
+            f"inject[{index}].count: order {order.repeat + 1} of {entry.count} "
+            f"(at + {order.repeat} * every = {order.at} ns) is after the end of the data "
+            f"window ({window_ns} ns after its start); at most {fit} orders fit, so lower "
+            "count or every"
+        )
