@@ -135,6 +135,7 @@ class MatchingFailover:
             "outage_end_ns": outage_end,
             "snapshot_at_ns": matching.snapshot_at_ns,
             "snapshot_load_ns": standby.snapshot_load,
+            "snapshot_bytes": matching.snapshot_bytes,
             "wal_records_replayed": records,
             "replay_ns": replay,
             "wal_records_at_failure": matching.journaled,

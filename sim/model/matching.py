@@ -25,7 +25,7 @@ trades with at least one model order are written to the fills table.
 from __future__ import annotations
 
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import numpy as np
 import numpy.typing as npt
@@ -94,6 +94,9 @@ class MatchingEngine(Stage):
         self._snapshot: bytes | None = None
         """The last snapshot: the pickled :data:`EngineState`."""
         self.snapshot_bytes = 0
+        self._origin_ns = 0
+        self._loaded_snapshots: set[int] = set()
+        """Boundaries whose snapshot a standby loads (the rest are not serialized)."""
         self.snapshot_at_ns = 0
         self.snapshots = 0
         self._snapshot_interval = 0
@@ -380,34 +383,47 @@ class MatchingEngine(Stage):
         self._process(seq)
         self._audit.append_executions(len(fills) - before)  # type: ignore[union-attr]
 
-    def enable_journal(self, origin_ns: int, snapshot_interval_ns: int) -> None:
+    def enable_journal(
+        self, origin_ns: int, snapshot_interval_ns: int, failures_ns: Collection[int] = ()
+    ) -> None:
         """Keep the WAL records since the last snapshot; snapshot every interval from ``origin_ns``.
 
         A snapshot is taken lazily, just before the first record at or after each
-        boundary: the books then are the books at the boundary, and no event is scheduled.
+        boundary (or at a failure): the books then are the books at the boundary, and
+        no event is scheduled. Only a snapshot a standby will load is serialized (the
+        last boundary before each of ``failures_ns``, the scheduled failover times):
+        the others could never be read, and pickling large books every interval
+        would dominate the run.
         """
         self._journal = []
         self._snapshot_interval = snapshot_interval_ns
+        self._origin_ns = origin_ns
+        self._loaded_snapshots = {self._boundary(failure) for failure in failures_ns}
         self._take_snapshot(origin_ns)
         self.apply_history = self._journal_history  # type: ignore[method-assign]
 
+    def _boundary(self, ts_ns: int) -> int:
+        """The last snapshot boundary at or before ``ts_ns``."""
+        origin, interval = self._origin_ns, self._snapshot_interval
+        return origin + (ts_ns - origin) // interval * interval
+
     def _log(self, entry: JournalEntry, ts_ns: int) -> None:
         if ts_ns >= self._next_snapshot_ns:
-            boundary = self._next_snapshot_ns - self._snapshot_interval
-            interval = self._snapshot_interval
-            self._take_snapshot(boundary + (ts_ns - boundary) // interval * interval)
+            self._take_snapshot(self._boundary(ts_ns))
         self._journal.append(entry)  # type: ignore[union-attr]
         self.journaled += 1
 
     def _take_snapshot(self, at_ns: int) -> None:
-        """Serialize the engine state into bytes, as a real snapshot is.
+        """Snapshot the engine state as of boundary ``at_ns`` (the WAL restarts here).
 
-        Pickle is far faster than ``copy.deepcopy``; loading it makes new objects.
+        A snapshot a standby will load is serialized into bytes, as a real one is
+        (pickle is far faster than ``copy.deepcopy``; loading it makes new objects).
         """
-        self._snapshot = pickle.dumps(
-            (self.books, self._ids, self._next_history_id), pickle.HIGHEST_PROTOCOL
-        )
-        self.snapshot_bytes = len(self._snapshot)
+        if at_ns in self._loaded_snapshots:
+            self._snapshot = pickle.dumps(
+                (self.books, self._ids, self._next_history_id), pickle.HIGHEST_PROTOCOL
+            )
+            self.snapshot_bytes = len(self._snapshot)
         self.snapshot_at_ns = at_ns
         self._next_snapshot_ns = at_ns + self._snapshot_interval
         self._journal = []
@@ -421,6 +437,9 @@ class MatchingEngine(Stage):
     def go_down(self) -> None:
         """The engine died: hold history rows until :meth:`come_back` (needs the journal)."""
         assert self._journal is not None, "a failover needs the write-ahead log"
+        now = self.env.now
+        if now >= self._next_snapshot_ns:
+            self._take_snapshot(self._boundary(now))
         self._held_history = []
 
     def rebuild_from_snapshot(self) -> None:

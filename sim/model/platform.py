@@ -252,7 +252,9 @@ class Platform:
         if self.scenario.faults:
             self._schedule_faults(origin_ns)
         if self.audit is not None:
-            self.matching.enable_journal(origin_ns, self.audit.config.snapshot_interval)
+            failures = [origin_ns + fault.at for fault in self.scenario.faults
+                        if isinstance(fault, FailoverFault)]
+            self.matching.enable_journal(origin_ns, self.audit.config.snapshot_interval, failures)
         if self.failover is not None:
             self.failover.start(origin_ns)
         env.run()
