@@ -1,25 +1,31 @@
-"""A matching-engine failover: failure, heartbeat detection, standby promotion, redirection.
+"""A stage's failover: failure, heartbeat detection, standby promotion, redirection.
 
 Timeline of a ``[[faults]]`` entry ``kind = "failover"`` at time ``T``::
 
-    T            the primary dies: the orders in service, in its queue and in the
-                 audit log's write in progress are lost; history rows are held
+    T            the primary dies: the orders in service and in its queue are lost
+                 (the matching engine also loses the audit log's write in progress
+                 and holds direct-route history rows)
     D            heartbeats (every ``heartbeat_interval`` from the data start) have been
                  missed ``missed_beats`` times in a row: the standby is promoted
-    R = D + snapshot_load + replay     the standby has loaded the last snapshot and
-                 replayed the WAL records since it (``replay = records / replay_rate``)
+    R = D + snapshot_load + replay     the standby has loaded its state; the matching
+                 engine's standby loads the last snapshot and replays the WAL records
+                 since it (``replay = records / replay_rate``); the gateway's and risk
+                 engine's standbys are hot, with nothing to replay
     E = R + redirect                   senders have reconnected: the outage ends
 
-During ``[T, E)`` every message the risk engine sends to the matching engine is
-lost on arrival. Nothing is lost for good: the sender resends each unacknowledged
-message every ``retransmit_timeout`` after its last send (the first resend that
-arrives at or after ``E`` gets through). An order's ``outage_delay_ns`` is the
-time from its first loss to its successful arrival. At ``E`` the standby's books
-(rebuilt from the snapshot and the WAL, not copied) take over, the held history
-rows are applied in order, and work flows again.
+During ``[T, E)`` every message sent to the stage is lost on arrival. Nothing is
+lost for good: the sender (clients for the gateway, the gateway for risk, risk for
+the matching engine) resends each unacknowledged message every
+``retransmit_timeout`` after its last send, over the link it first took, and the
+first resend arriving at or after ``E`` gets through. An order's
+``outage_delay_ns`` is the time from its first loss to its successful arrival. At
+``E`` the matching engine's standby books (rebuilt from the snapshot and the WAL,
+not copied) take over and the held history rows are applied in order.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import simpy
 
@@ -29,6 +35,7 @@ from sim.model.environment import SimulationEnvironment
 from sim.model.link import NetworkLink
 from sim.model.matching import MatchingEngine
 from sim.model.recorder import OrderRecorder
+from sim.model.server import Stage
 from sim.scenario.faults import FailoverFault
 from sim.scenario.standby import StandbyConfig
 
@@ -49,17 +56,18 @@ def replay_duration_ns(records: int, replay_rate: int) -> int:
     return -(-records * 1_000_000_000 // replay_rate)
 
 
-class MatchingFailover:
-    """Kills the matching engine at the fault's time and brings its standby in.
+class StageFailover:
+    """Kills one stage at the fault's time and brings its standby in.
 
     Args:
         env: The simulation environment.
-        fault: The failover fault (``target = "matching"``).
+        fault: The failover fault.
         standby: Detection, recovery and resend settings.
-        matching: The engine (its books and WAL journal; its stage is armed to crash).
-        audit: The engine's write-ahead log.
-        inbound: The link from the risk engine; lost orders are resent over it.
-        recorder: Per-order columns (``ts_risk_out_ns`` read, ``outage_delay_ns`` written).
+        stage: The stage that dies (armed here to crash).
+        resend_link: The link a lost order is resent over (the one it came by).
+        sent_column: Recorder column with each order's send time towards the stage.
+        recorder: Per-order columns (``outage_delay_ns`` written).
+        audit: The matching engine's write-ahead log (required when ``stage`` is it).
     """
 
     def __init__(
@@ -67,26 +75,31 @@ class MatchingFailover:
         env: SimulationEnvironment,
         fault: FailoverFault,
         standby: StandbyConfig,
-        matching: MatchingEngine,
-        audit: AuditLog,
-        inbound: NetworkLink,
+        stage: Stage,
+        resend_link: Callable[[int], NetworkLink],
+        sent_column: str,
         recorder: OrderRecorder,
+        audit: AuditLog | None = None,
     ) -> None:
         self.env = env
         self.name = f"failover.{fault.target}"
         self.fault = fault
         self.standby = standby
-        self.matching = matching
+        self.stage = stage
+        self.engine = stage if isinstance(stage, MatchingEngine) else None
+        """The matching engine, whose books a standby rebuilds; None for stateless stages."""
+        if self.engine is not None and audit is None:
+            raise ValueError("a matching-engine failover needs the audit log it replays")
         self.audit = audit
-        self.inbound = inbound
-        matching.arm_crash()
+        self._resend_link = resend_link
+        stage.arm_crash()
         self.down = False
         self._origin_ns = 0
         self._first_loss: dict[int, int] = {}
         """Orders lost and not yet through: when each was first lost."""
         self._last_sent: dict[int, int] = {}
         """Orders resent at least once: their latest send time."""
-        self._risk_out = recorder.view("ts_risk_out_ns")
+        self._sent_at = recorder.view(sent_column)
         self._outage_delay = recorder.view("outage_delay_ns")
         self._resend_callback = self._resend
         self.figures: dict[str, int] = {}
@@ -95,10 +108,10 @@ class MatchingFailover:
         self.orders_delayed = 0
         self.scheduled = 0
         self.promoted_image: list[tuple[str, BookImage]] | None = None
-        """The standby's books right after the WAL replay (before held history applies)."""
+        """The matching standby's books right after the WAL replay (before held history)."""
 
     def arrive(self, seq: int) -> None:
-        """Receiver of the inbound link: lose the order while down, else pass it to the engine."""
+        """Receiver of the inbound links: lose the order while down, else pass it to the stage."""
         if self.down:
             self._lose(seq)
             return
@@ -106,7 +119,7 @@ class MatchingFailover:
         if first is not None:
             self._outage_delay[seq] = self.env.now - first
             self.orders_delayed += 1
-        self.matching.arrive(seq)
+        self.stage.arrive(seq)
 
     def start(self, origin_ns: int) -> None:
         """Schedule the failure at ``origin_ns + at`` (heartbeats count from ``origin_ns``)."""
@@ -117,14 +130,18 @@ class MatchingFailover:
 
     def _fail(self, _event: simpy.Event) -> None:
         now = self.env.now
-        standby, matching = self.standby, self.matching
+        standby, engine = self.standby, self.engine
         self.down = True
-        matching.go_down()
-        for seq in (*matching.crash(), *self.audit.crash()):
+        lost = self.stage.crash()
+        records = 0
+        if engine is not None:
+            engine.go_down()
+            lost += self.audit.crash()  # type: ignore[union-attr]
+            records = engine.records_since_snapshot
+        for seq in lost:
             self._lose(seq)
         detected = detection_ns(now, self._origin_ns, standby.heartbeat_interval,
                                 standby.missed_beats)
-        records = matching.records_since_snapshot
         replay = replay_duration_ns(records, standby.replay_rate)
         recovered = detected + standby.snapshot_load + replay
         outage_end = recovered + standby.redirect
@@ -133,29 +150,31 @@ class MatchingFailover:
             "detected_at_ns": detected,
             "recovered_at_ns": recovered,
             "outage_end_ns": outage_end,
-            "snapshot_at_ns": matching.snapshot_at_ns,
+            "snapshot_at_ns": engine.snapshot_at_ns if engine is not None else now,
             "snapshot_load_ns": standby.snapshot_load,
-            "snapshot_bytes": matching.snapshot_bytes,
+            "snapshot_bytes": engine.snapshot_bytes if engine is not None else 0,
             "wal_records_replayed": records,
             "replay_ns": replay,
-            "wal_records_at_failure": matching.journaled,
+            "wal_records_at_failure": engine.journaled if engine is not None else 0,
         }
         self.env.timeout(outage_end - now).callbacks.append(self._take_over)
         self.scheduled += 1
 
     def _take_over(self, _event: simpy.Event) -> None:
-        matching = self.matching
-        matching.rebuild_from_snapshot()
-        self.promoted_image = matching.book_image()
+        engine = self.engine
+        if engine is not None:
+            engine.rebuild_from_snapshot()
+            self.promoted_image = engine.book_image()
         self.down = False
-        matching.come_back()
+        if engine is not None:
+            engine.come_back()
 
     def _lose(self, seq: int) -> None:
         """Order ``seq`` did not get through: its sender resends it at its next timeout."""
         now = self.env.now
         self.messages_lost += 1
         self._first_loss.setdefault(seq, now)
-        sent = self._last_sent.get(seq, self._risk_out[seq])
+        sent = self._last_sent.get(seq, self._sent_at[seq])
         timeout = self.standby.retransmit_timeout
         resend_at = sent + ((now - sent) // timeout + 1) * timeout
         self.env.timeout(resend_at - now, seq).callbacks.append(self._resend_callback)
@@ -165,7 +184,7 @@ class MatchingFailover:
         seq: int = event.value  # type: ignore[assignment]
         self._last_sent[seq] = self.env.now
         self.retransmits += 1
-        self.inbound.send(seq)
+        self._resend_link(seq).send(seq)
 
     def stats(self) -> dict[str, int]:
         """The outage's times and recovery figures, and the lost, resent and delayed counts."""

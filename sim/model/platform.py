@@ -27,7 +27,7 @@ from sim.errors import SimError
 from sim.model.audit import AuditLog
 from sim.model.client import ClientSessions
 from sim.model.environment import SimulationEnvironment
-from sim.model.failover import MatchingFailover
+from sim.model.failover import StageFailover
 from sim.model.feed import ExchangeFeed
 from sim.model.gateway import OrderGateway
 from sim.model.injector import OrderInjector
@@ -116,6 +116,7 @@ class Platform:
         inject_origin_ns: int | None = None,
     ) -> None:
         self.scenario = scenario
+        check_scenario_faults(scenario, None)
         sources = scenario.data.sources
         names = [source.name for source in sources]
         if scenario.inject:
@@ -176,7 +177,7 @@ class Platform:
             if audit is not None
             else None
         )
-        self.failover = self._build_failover()
+        self.failovers = self._build_failovers(streams)
         self.publisher = MarketDataPublisher(
             env, topology.publisher, samplers["stage.publisher"], recorder
         )
@@ -193,7 +194,6 @@ class Platform:
             )
         ]
         self._wire()
-        check_scenario_faults(scenario, None)
 
     def _wire(self) -> None:
         links = self.links
@@ -201,18 +201,17 @@ class Platform:
         for feed in self.feeds:
             if feed.full:
                 feed.connect(links["client_to_gateway"])
-        links["client_to_gateway"].connect(self.gateway.arrive)
+        links["client_to_gateway"].connect(self._receiver("gateway"))
         self.gateway.connect_outputs(links["gateway_to_risk"].send, reports)
-        links["gateway_to_risk"].connect(self.risk.arrive)
+        links["gateway_to_risk"].connect(self._receiver("risk"))
         self.risk.connect_outputs(links["risk_to_matching"].send, reports)
         if self.audit is not None:
             self.matching.use_audit_log(self.audit)
-        matching_inbound = self.failover.arrive if self.failover else self.matching.arrive
-        links["risk_to_matching"].connect(matching_inbound)
+        links["risk_to_matching"].connect(self._receiver("matching"))
         self.risk.watch(self.matching)
         if self.injector is not None:
             self.injector.connect(links["client_to_gateway.inject"])
-            links["client_to_gateway.inject"].connect(self.gateway.arrive)
+            links["client_to_gateway.inject"].connect(self._receiver("gateway"))
         self.matching.connect_outputs(self.publisher.arrive, reports)
         links["matching_to_client"].connect_endpoint(self.clients.report_delivered)
         if self.market_data is not None:
@@ -255,8 +254,8 @@ class Platform:
             failures = [origin_ns + fault.at for fault in self.scenario.faults
                         if isinstance(fault, FailoverFault)]
             self.matching.enable_journal(origin_ns, self.audit.config.snapshot_interval, failures)
-        if self.failover is not None:
-            self.failover.start(origin_ns)
+        for failover in self.failovers.values():
+            failover.start(origin_ns)
         env.run()
         self.matching.finish()
         end_ns = max(
@@ -283,9 +282,7 @@ class Platform:
         Link windows are fixed by send time up front (feeds post sends ahead of time);
         a pause and a kill switch take one timeout at their start and one at their end.
         """
-        stages: dict[str, Stage] = {
-            "gateway": self.gateway, "risk": self.risk, "matching": self.matching,
-        }
+        stages = self._stage_by_name
         now = self.env.now
         for fault in self.scenario.faults:
             if isinstance(fault, FailoverFault):
@@ -310,22 +307,52 @@ class Platform:
                         extra_loss=degrade.extra_loss if degrade else 0.0,
                     )
 
-    def _build_failover(self) -> MatchingFailover | None:
-        """The failover controller of the scenario's ``failover`` fault, if it has one.
+    def _receiver(self, stage: str) -> Callable[[int], None]:
+        """What the links into ``stage`` deliver to: its failover controller, or the stage."""
+        failover = self.failovers.get(stage)
+        return failover.arrive if failover is not None else self._stage_by_name[stage].arrive
 
-        ``check_faults`` has made sure it targets the matching engine, which then has a
-        standby and an audit log.
+    @property
+    def _stage_by_name(self) -> dict[str, Stage]:
+        return {"gateway": self.gateway, "risk": self.risk, "matching": self.matching}
+
+    def _build_failovers(self, streams: RandomStreams) -> dict[str, StageFailover]:
+        """A failover controller per ``failover`` fault, by target stage.
+
+        ``check_faults`` has made sure each target has a standby (and the matching
+        engine an audit log), once per target. A lost order is resent over a new
+        connection to the promoted standby: a copy of the link it first took
+        (``<link>.resend``, same config, its own stream), so a resend never queues
+        behind messages the old connection still carries.
         """
-        faults = [fault for fault in self.scenario.faults if isinstance(fault, FailoverFault)]
-        if not faults:
-            return None
-        standby = self.scenario.topology.standbys.matching
-        assert standby is not None
-        assert self.audit is not None
-        return MatchingFailover(
-            self.env, faults[0], standby, self.matching, self.audit,
-            self.links["risk_to_matching"], self.recorder,
+        inject_source = (
+            self.recorder.sources.index(INJECT_SOURCE)
+            if INJECT_SOURCE in self.recorder.sources else -1
         )
+        source = self.recorder.view("source")
+        links = self.links
+        failovers: dict[str, StageFailover] = {}
+        for fault in self.scenario.faults:
+            if not isinstance(fault, FailoverFault):
+                continue
+            inbound, sent_column = _INBOUND[fault.target]
+            for name in inbound:
+                if name in links:
+                    scope = f"link.{name}.resend"
+                    links[f"{name}.resend"] = build_link(
+                        self.env, scope, links[name].config, streams.stream(scope)
+                    )
+            resend_link = _resend_route(inbound, links, source, inject_source)
+            failover = StageFailover(
+                self.env, fault, getattr(self.scenario.topology.standbys, fault.target),
+                self._stage_by_name[fault.target], resend_link, sent_column, self.recorder,
+                self.audit if fault.target == "matching" else None,
+            )
+            for name in inbound:
+                if f"{name}.resend" in links:
+                    links[f"{name}.resend"].connect(failover.arrive)
+            failovers[fault.target] = failover
+        return failovers
 
     def scheduled_events(self) -> int:
         """SimPy events scheduled so far: service ends, link deliveries, feed wakes, WAL writes."""
@@ -335,7 +362,7 @@ class Platform:
             + sum(feed.wakes for feed in self.feeds)
             + (self.injector.sent if self.injector is not None else 0)
             + (self.audit.writes if self.audit is not None else 0)
-            + (self.failover.scheduled if self.failover is not None else 0)
+            + sum(failover.scheduled for failover in self.failovers.values())
         )
 
     def stats(self) -> dict[str, dict[str, int]]:
@@ -349,13 +376,36 @@ class Platform:
             stats[feed.name] = feed.stats()
         if self.audit is not None:
             stats[self.audit.name] = self.audit.stats()
-        if self.failover is not None:
-            stats[self.failover.name] = self.failover.stats()
+        for failover in self.failovers.values():
+            stats[failover.name] = failover.stats()
         if self.injector is not None:
             stats[self.injector.name] = self.injector.stats()
         if self.market_data is not None:
             stats.update(self.market_data.stats())
         return dict(sorted(stats.items()))
+
+
+_INBOUND: dict[str, tuple[tuple[str, ...], str]] = {
+    "gateway": (("client_to_gateway", "client_to_gateway.inject"), "ts_sent_ns"),
+    "risk": (("gateway_to_risk",), "ts_gateway_out_ns"),
+    "matching": (("risk_to_matching",), "ts_risk_out_ns"),
+}
+"""Per stage: the links into it and the recorder column with each order's send time on them."""
+
+
+def _resend_route(
+    inbound: tuple[str, ...], links: Mapping[str, NetworkLink], source: memoryview,
+    inject_source: int,
+) -> Callable[[int], NetworkLink]:
+    """Which resend link each order takes: the copy of the first inbound link.
+
+    Injected orders take the copy of their own link (the second inbound, when built).
+    """
+    main = links[f"{inbound[0]}.resend"]
+    injected = links.get(f"{inbound[1]}.resend") if len(inbound) > 1 else None
+    if injected is None:
+        return lambda _seq: main
+    return lambda seq: injected if source[seq] == inject_source else main
 
 
 def _pause(event: simpy.Event) -> None:

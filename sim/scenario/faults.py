@@ -25,7 +25,8 @@ the start of the replayed data window (like ``[[inject]]``). Kinds::
 
     [[faults]]
     kind = "failover"          # the primary dies; heartbeats detect it, a standby takes over
-    target = "matching"        # needs [topology.standbys.matching] and [topology.audit]
+    target = "matching"        # gateway | risk | matching: needs [topology.standbys.<target>]
+                               # (matching also needs [topology.audit])
     at = "4s"                  # no duration: the outage lasts as long as recovery takes
 
     [[faults]]
@@ -146,8 +147,8 @@ class KillSwitchFault(_FaultBase):
 KILL_SWITCH_ALL: Final = "all accounts"
 """Subject of a global ``kill_switch`` fault in reports."""
 
-FAILOVER_TARGETS: Final[tuple[str, ...]] = ("matching",)
-"""Components a ``failover`` fault can kill (those with a standby and a WAL to replay)."""
+FAILOVER_TARGETS: Final[tuple[str, ...]] = ("gateway", "risk", "matching")
+"""Stages a ``failover`` fault can kill (the matching engine also needs its WAL)."""
 
 Fault = Annotated[
     PauseFault | LinkDegradeFault | PartitionFault | FailoverFault | KillSwitchFault,
@@ -184,9 +185,16 @@ def check_faults(
         risk: The scenario's ``[risk]``: a ``kill_switch`` needs ``enabled = true``
             (``None``: not known here, that check is skipped).
     """
+    failed: set[str] = set()
     for index, fault in enumerate(faults):
         if isinstance(fault, FailoverFault):
             _check_failover(index, fault, standbys, audit_log)
+            if fault.target in failed:
+                raise ScenarioError(
+                    f"faults[{index}].target: {fault.target!r} already fails over in an earlier "
+                    "fault; one failover per component and run"
+                )
+            failed.add(fault.target)
         elif isinstance(fault, PauseFault):
             if fault.target not in PAUSE_TARGETS:
                 raise ScenarioError(
@@ -256,14 +264,14 @@ def _check_failover(
     if fault.target not in FAILOVER_TARGETS:
         raise ScenarioError(
             f"faults[{index}].target: {fault.target!r} cannot fail over; "
-            f"use one of {', '.join(FAILOVER_TARGETS)} (stall other stages with kind = \"pause\")"
+            f"use one of {', '.join(FAILOVER_TARGETS)}"
         )
     if fault.target not in standbys:
         raise ScenarioError(
             f"faults[{index}].target: failover of {fault.target!r} needs a standby; "
             f"add [topology.standbys.{fault.target}]"
         )
-    if not audit_log:
+    if fault.target == "matching" and not audit_log:
         raise ScenarioError(
             f"faults[{index}].target: failover of {fault.target!r} replays the write-ahead log; "
             "add [topology.audit]"

@@ -8,10 +8,10 @@
     max_batch = 256                  # most records in one group-committed write
     snapshot_interval = "1s"         # books snapshotted this often
 
-    [topology.standbys.matching]     # a hot standby of the matching engine
+    [topology.standbys.matching]     # a hot standby of the matching engine (also: gateway, risk)
     heartbeat_interval = "1ms"       # primary -> monitor heartbeats
     missed_beats = 3                 # missed in a row before the primary is declared dead
-    snapshot_load = "2ms"            # time to load the last snapshot
+    snapshot_load = "2ms"            # time to load the last snapshot (gateway, risk: to take over)
     replay_rate = 1000000            # WAL records replayed per second after the snapshot
     redirect = "500us"               # time for senders to reconnect to the promoted engine
     retransmit_timeout = "2ms"       # a sender resends an unacknowledged message after this
@@ -55,6 +55,12 @@ class StandbyConfig(FrozenModel):
 
 
 class StandbysConfig(FrozenModel):
-    """Standbys by component (only the matching engine keeps state worth a standby)."""
+    """Standbys by stage; a stage can fail over only to its standby.
 
+    The gateway's and risk engine's standbys are hot (sessions, rate-limit buckets,
+    positions kept in step): promotion costs ``snapshot_load`` and nothing is replayed.
+    """
+
+    gateway: StandbyConfig | None = None
+    risk: StandbyConfig | None = None
     matching: StandbyConfig | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -105,8 +106,7 @@ def test_promoted_books_equal_a_no_fault_run_at_the_same_point(
     plain.run()
     ((journaled, image),) = probe
     assert journaled == figures["wal_records_at_failure"]
-    assert platform.failover is not None
-    assert platform.failover.promoted_image == image
+    assert platform.failovers["matching"].promoted_image == image
     resting = sum(len(bids) + len(asks) for _symbol, (bids, asks, _stops) in image)
     assert resting > 100  # a real book, rebuilt from a snapshot 30 ms old plus the WAL
 
@@ -175,12 +175,46 @@ def test_audit_log_records_every_order_and_every_execution() -> None:
     assert 1 < audit["max_batch"] <= 256  # group commit batched some writes
 
 
+SENT_COLUMN = {"gateway": "ts_sent_ns", "risk": "ts_gateway_out_ns"}
+"""When the sender sent each order towards the stage."""
+
+
+@pytest.mark.parametrize("target", ["gateway", "risk"])
+def test_stateless_stage_fails_over_to_a_hot_standby_losing_nothing(target: str) -> None:
+    topology = constant_topology(link=LINK_NS)
+    topology["standbys"] = {target: STANDBY}
+    body: dict[str, Any] = {
+        "name": "t", "seed": 3, "topology": topology,
+        "data": {"sources": [{"name": "clients", "path": "c.parquet", "route": "full"}]},
+        "faults": [{"kind": "failover", "target": target, "at": AT_NS}],
+    }
+    result = Platform(Scenario.model_validate(body), {"clients": [CLIENTS]}, 6_000).run()
+    figures = result.components[f"failover.{target}"]
+    origin = int(CLIENTS.ts_ns[0])
+    detected = origin + -(-AT_NS // 1_000_000) * 1_000_000 + 2_000_000
+    assert (figures["failed_at_ns"], figures["detected_at_ns"]) == (origin + AT_NS, detected)
+    assert (figures["wal_records_replayed"], figures["replay_ns"]) == (0, 0)
+    assert figures["recovered_at_ns"] == detected + 3_000_000  # snapshot_load: taking over
+    assert figures["outage_end_ns"] == detected + 4_000_000
+    frame = result.orders.to_pandas()
+    assert order_figures(result.orders)["lost"] == 0
+    assert frame.outcome.notna().all()
+    held = frame[frame.outage_delay_ns > 0]
+    assert len(held) == figures["orders_delayed"] > 20
+    arrived = held[f"ts_{target}_in_ns"]
+    assert (arrived >= figures["outage_end_ns"]).all()
+    travel = arrived - held[SENT_COLUMN[target]] - LINK_NS
+    assert (travel % RESEND_NS == 0).all()
+    assert (travel > 0).all()
+
+
 @pytest.mark.parametrize(
     ("standbys", "audit", "target", "message"),
     [
         ((), True, "matching", r"faults\[0\]\.target: .*needs a standby.*topology\.standbys"),
         (("matching",), False, "matching", r"faults\[0\]\.target: .*\[topology\.audit\]"),
-        (("matching",), True, "risk", r"faults\[0\]\.target: 'risk' cannot fail over"),
+        (("matching",), True, "publisher", r"faults\[0\]\.target: 'publisher' cannot fail over"),
+        (("matching",), True, "risk", r"faults\[0\]\.target: .*'risk' needs a standby"),
     ],
 )
 def test_bad_failover_is_refused_naming_the_key(
@@ -200,8 +234,9 @@ STANDBY_TOML = '[topology.standbys.matching]\nheartbeat_interval = "1ms"\n'
     [
         (FAILOVER_TOML + '[topology.audit]\n', "add [topology.standbys.matching]"),
         (FAILOVER_TOML + STANDBY_TOML, "add [topology.audit]"),
-        (FAILOVER_TOML.replace("matching", "gateway") + STANDBY_TOML + "[topology.audit]\n",
-         "'gateway' cannot fail over"),
+        (FAILOVER_TOML.replace("matching", "publisher") + STANDBY_TOML + "[topology.audit]\n",
+         "'publisher' cannot fail over"),
+        (FAILOVER_TOML * 2 + STANDBY_TOML + "[topology.audit]\n", "already fails over"),
     ],
 )
 def test_cli_refuses_a_failover_it_cannot_run_and_writes_nothing(
@@ -210,7 +245,7 @@ def test_cli_refuses_a_failover_it_cannot_run_and_writes_nothing(
     out = tmp_path / "run"
     result = CliRunner().invoke(app, ["run", str(make_scenario(extra)), "--out", str(out)])
     assert result.exit_code == 2
-    assert "faults[0].target" in result.output
+    assert re.search(r"faults\[[01]\]\.target", result.output)
     assert named in result.output
     assert not out.exists()
 
