@@ -20,6 +20,11 @@ model orders use the same book fast paths directly, except that an ``add`` also
 goes through ``apply_event`` so its time in force (IOC/FOK from the data's ``tif``
 column, :meth:`MatchingEngine.set_time_in_force`) means the same for both. Only
 trades with at least one model order are written to the fills table.
+
+With an audit log (:mod:`sim.model.audit`) a served order applies only once it is
+durably written; every applied order and history row is journaled since the last
+snapshot, and a failover (:mod:`sim.model.failover`) rebuilds the books from that
+snapshot and journal (:meth:`MatchingEngine.rebuild_from_snapshot`).
 """
 
 from __future__ import annotations
