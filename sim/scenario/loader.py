@@ -121,7 +121,10 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
 
 
 def _apply_override(raw: dict[str, Any], override: str, path: Path) -> None:
-    """Apply ``a.b.c=value``; the value is read as TOML when it parses, else as a string."""
+    """Apply ``a.b.c=value``; the value is read as TOML when it parses, else as a string.
+
+    A number in the key path picks an item of a list (``faults.0.at=3s``, from 0).
+    """
     key, sep, text = override.partition("=")
     key = key.strip()
     if not sep or not key:
@@ -131,14 +134,30 @@ def _apply_override(raw: dict[str, Any], override: str, path: Path) -> None:
     except tomllib.TOMLDecodeError:
         value = text.strip()
     parts = key.split(".")
-    node: dict[str, Any] = raw
+    node: dict[str, Any] | list[Any] = raw
     for index, part in enumerate(parts[:-1]):
-        child = node.setdefault(part, {})
-        if not isinstance(child, dict):
-            where = ".".join(parts[: index + 1])
+        where = ".".join(parts[: index + 1])
+        if isinstance(node, list):
+            child = node[_list_index(node, part, where, override, path)]
+        else:
+            child = node.setdefault(part, {})
+        if not isinstance(child, dict | list):
             raise ScenarioError(f"--set {override!r}: {where} is a value, not a table ({path})")
         node = child
-    node[parts[-1]] = value
+    if isinstance(node, list):
+        node[_list_index(node, parts[-1], key, override, path)] = value
+    else:
+        node[parts[-1]] = value
+
+
+def _list_index(items: list[Any], part: str, where: str, override: str, path: Path) -> int:
+    """``part`` as an index into ``items``, or an error naming the key and the list's length."""
+    if not part.isdigit() or int(part) >= len(items):
+        raise ScenarioError(
+            f"--set {override!r}: {where}: no item {part!r} in a list of {len(items)} "
+            f"(items count from 0) ({path})"
+        )
+    return int(part)
 
 
 def _resolve_paths(node: Any, folder: Path) -> None:

@@ -124,6 +124,27 @@ def test_bad_overrides_are_named(tmp_path: Path) -> None:
         load_scenario(path, ["name.x=1"])
 
 
+PAUSES = (
+    '[[faults]]\nkind = "pause"\ntarget = "risk"\nat = "1ms"\nduration = "1ms"\n'
+    '[[faults]]\nkind = "pause"\ntarget = "gateway"\nat = "2ms"\nduration = "1ms"\n'
+)
+
+
+def test_set_reaches_list_items_by_index(tmp_path: Path) -> None:
+    path = write(tmp_path, "s.toml", MINIMAL + PAUSES)
+    scenario = load_scenario(path, ["faults.1.at=5ms", "faults.0.target=matching"])
+    first, second = scenario.faults
+    assert (first.at, first.target) == (1_000_000, "matching")  # type: ignore[union-attr]
+    assert (second.at, second.target) == (5_000_000, "gateway")  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("override", ["faults.2.at=5ms", "faults.x.at=5ms", "faults.2=1"])
+def test_set_names_a_list_item_that_is_not_there(tmp_path: Path, override: str) -> None:
+    path = write(tmp_path, "s.toml", MINIMAL + PAUSES)
+    with pytest.raises(ScenarioError, match=r"no item .* in a list of 2 \(items count from 0\)"):
+        load_scenario(path, [override])
+
+
 def test_scenario_is_frozen(tmp_path: Path) -> None:
     scenario = load_scenario(write(tmp_path, "s.toml", MINIMAL))
     with pytest.raises(Exception, match="frozen"):
