@@ -47,6 +47,7 @@ from sim.scenario.faults import (
     PauseFault,
 )
 from sim.scenario.inject import INJECT_SOURCE, expand_injections
+from sim.scenario.link import LINK_NAMES
 from sim.scenario.schema import Scenario, SourceConfig, check_scenario_faults
 
 Batches = Iterable[EventColumns] | Callable[[], Iterable[EventColumns]]
@@ -55,13 +56,6 @@ BatchSource = Mapping[str, Batches] | Sequence[Batches] | Callable[[], Iterable[
 """Batches of every source: by source name, one entry per source in scenario order, or
 (single-source scenarios only) one zero-argument function."""
 
-LINK_NAMES = (
-    "client_to_gateway",
-    "gateway_to_risk",
-    "risk_to_matching",
-    "matching_to_client",
-    "market_data",
-)
 
 
 class WiringError(SimError):

@@ -13,18 +13,12 @@ import numpy as np
 
 from sim.data.events import CODE_BY_ACTION, NO_PRICE, NO_QTY, EventColumns
 from sim.data.schema import Action
+from sim.scenario.link import LINK_NAMES
 from sim.scenario.schema import Scenario
 
 Row = tuple[Any, ...]
 """``(ts_ns, action, order_id, side, price | None, qty | None[, symbol code])``."""
 
-LINK_NAMES = (
-    "client_to_gateway",
-    "gateway_to_risk",
-    "risk_to_matching",
-    "matching_to_client",
-    "market_data",
-)
 
 
 def events(rows: Sequence[Row], symbols: tuple[str, ...] = ("AAA",)) -> EventColumns:

@@ -68,6 +68,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
 from pydantic import BeforeValidator, Field, SerializerFunctionWrapHandler, model_serializer
 
 from sim.errors import ScenarioError
+from sim.scenario.link import LINK_NAMES
 from sim.scenario.types import FrozenModel, _duration
 
 if TYPE_CHECKING:
@@ -77,13 +78,7 @@ if TYPE_CHECKING:
 PAUSE_TARGETS: Final[tuple[str, ...]] = ("gateway", "risk", "matching")
 """Stages a ``pause`` fault can stall."""
 
-FAULT_LINKS: Final[tuple[str, ...]] = (
-    "client_to_gateway",
-    "gateway_to_risk",
-    "risk_to_matching",
-    "matching_to_client",
-    "market_data",
-)
+FAULT_LINKS: Final[tuple[str, ...]] = LINK_NAMES
 """Links a ``link_degrade`` or ``partition`` fault can name (the ``[topology.links]`` keys)."""
 
 SignedDurationNs = Annotated[int, BeforeValidator(_duration)]

@@ -7,14 +7,23 @@ import cycle; ``sim.scenario.schema`` re-exports it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from pydantic import Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 from sim.scenario.distributions import ConstantDist, Distribution
 from sim.scenario.types import DurationNs, FrozenModel, SizeBytes
 
-__all__ = ["LinkConfig"]
+__all__ = ["LINK_NAMES", "LinkConfig"]
+
+LINK_NAMES: Final[tuple[str, ...]] = (
+    "client_to_gateway",
+    "gateway_to_risk",
+    "risk_to_matching",
+    "matching_to_client",
+    "market_data",
+)
+"""The platform's named hops: the ``[topology.links]`` keys, in path order."""
 
 
 _LINK_SHAPING_DEFAULTS: dict[str, object] = {

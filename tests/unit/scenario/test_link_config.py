@@ -9,8 +9,9 @@ from pydantic import ValidationError
 
 from sim.scenario import load_scenario
 from sim.scenario.distributions import ConstantDist, EmpiricalDist
+from sim.scenario.link import LINK_NAMES
 from sim.scenario.loader import deep_merge
-from sim.scenario.schema import LinkConfig
+from sim.scenario.schema import LinkConfig, LinksConfig
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -88,3 +89,7 @@ def test_link_keys_can_be_set_from_the_command_line() -> None:
     )
     link = scenario.topology.links.market_data
     assert (link.bandwidth_bps, link.loss, link.retransmit_delay) == (1_000_000, 0.1, 1_000_000)
+
+
+def test_link_names_are_the_links_section_keys() -> None:
+    assert tuple(LinksConfig.model_fields) == LINK_NAMES
