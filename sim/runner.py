@@ -114,14 +114,23 @@ def component_figures(stats: dict[str, dict[str, int]]) -> dict[str, dict[str, i
 
 
 def canonical_scenario(scenario: Scenario) -> dict[str, Any]:
-    """The resolved scenario as JSON data, with source paths reduced to file names.
+    """The resolved scenario as JSON data, with every file path reduced to its file name.
 
-    Paths differ between machines; the data's identity is its fingerprint.
+    Paths differ between machines (sources, empirical latency files); the data's
+    identity is its fingerprint, and what a latency file holds shows in the run's tables.
     """
-    resolved = scenario.model_dump(mode="json")
-    for source in resolved["data"]["sources"]:
-        source["path"] = Path(source["path"]).name
+    resolved: dict[str, Any] = _file_names(scenario.model_dump(mode="json"))
     return resolved
+
+
+def _file_names(node: Any) -> Any:
+    """``node`` with the value of every ``path`` key reduced to its file name."""
+    if isinstance(node, dict):
+        return {key: Path(value).name if key == "path" and isinstance(value, str)
+                else _file_names(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_file_names(item) for item in node]
+    return node
 
 
 def _scaled(scenario: Scenario, batches: Iterator[EventColumns],
