@@ -63,13 +63,13 @@ errors name ``faults[i].<key>``. A scenario without faults runs exactly as befor
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
+from typing import TYPE_CHECKING, Annotated, Final, Literal
 
-from pydantic import BeforeValidator, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BeforeValidator, Field
 
 from sim.errors import ScenarioError
 from sim.scenario.link import LINK_NAMES
-from sim.scenario.types import FrozenModel, _duration
+from sim.scenario.types import FrozenModel, _duration, default_omitted
 
 if TYPE_CHECKING:
     from sim.scenario.risk import RiskConfig
@@ -105,16 +105,9 @@ class LinkDegradeFault(_FaultBase):
     kind: Literal["link_degrade"]
     link: str
     latency_multiplier: int = Field(default=10, ge=1)
-    extra_loss: float = 0.0
+    extra_loss: float = default_omitted(0.0)
     """Added loss probability per attempt, in [0, 1) (checked by :func:`check_faults`)."""
 
-    @model_serializer(mode="wrap")
-    def _omit_no_extra_loss(self, handler: SerializerFunctionWrapHandler) -> Any:
-        """Leave ``extra_loss = 0`` out of dumps, so digests of older scenarios stay valid."""
-        data = handler(self)
-        if isinstance(data, dict) and data.get("extra_loss") == 0:
-            del data["extra_loss"]
-        return data
 
 
 class PartitionFault(_FaultBase):

@@ -38,26 +38,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Final
+from typing import Final
 
 from pydantic import (
     Field,
-    SerializerFunctionWrapHandler,
     ValidationInfo,
     field_validator,
-    model_serializer,
     model_validator,
 )
 
 from sim.errors import ScenarioError
-from sim.scenario.types import DurationNs, FrozenModel, PositiveDurationNs
+from sim.scenario.types import DurationNs, FrozenModel, PositiveDurationNs, default_omitted
 
 INJECT_SOURCE: Final[str] = "inject"
 """Source name of injected orders in the orders table."""
-
-
-_GENERATOR_DEFAULTS: dict[str, object] = {"count": 1, "every": None, "qty_step": 0}
-"""Generator keys left out of dumps when at these defaults (see ``_omit_unset_generator``)."""
 
 
 class InjectedSide(StrEnum):
@@ -89,11 +83,11 @@ class InjectedOrderConfig(FrozenModel):
     """Absolute limit price in ``1/price_scale`` units."""
     price_offset_bps: int | None = Field(default=None, gt=-10_000)
     """Limit price relative to the mid at send time, in basis points (positive: higher)."""
-    count: int = Field(default=1, ge=1)
+    count: int = default_omitted(1, ge=1)
     """Number of orders this entry sends: at ``at``, ``at + every``, ..."""
-    every: PositiveDurationNs | None = None
+    every: PositiveDurationNs | None = default_omitted(None)
     """Time between two orders of the entry; required when ``count > 1``."""
-    qty_step: int = 0
+    qty_step: int = default_omitted(0)
     """Added to the quantity of each further order: order ``k`` has ``qty + k * qty_step``."""
 
     @field_validator("every")
@@ -127,19 +121,6 @@ class InjectedOrderConfig(FrozenModel):
             raise ValueError("a limit order needs exactly one of price or price_offset_bps")
         return self
 
-    @model_serializer(mode="wrap")
-    def _omit_unset_generator(self, handler: SerializerFunctionWrapHandler) -> Any:
-        """Leave ``count``, ``every`` and ``qty_step`` at their defaults out of dumps.
-
-        The resolved scenario feeds the run digest, so a single order dumps exactly
-        as it did before these keys existed and old digests stay valid.
-        """
-        data = handler(self)
-        if isinstance(data, dict):
-            for key, default in _GENERATOR_DEFAULTS.items():
-                if key in data and data[key] == default:
-                    del data[key]
-        return data
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,9 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import (
     Field,
-    SerializerFunctionWrapHandler,
     field_validator,
-    model_serializer,
     model_validator,
 )
 
@@ -25,7 +23,13 @@ from sim.scenario.link import LinkConfig
 from sim.scenario.market_data import MarketDataConfig
 from sim.scenario.risk import RiskConfig
 from sim.scenario.standby import AuditConfig, StandbysConfig
-from sim.scenario.types import DurationNs, FrozenModel, PositiveDurationNs, check_unique_names
+from sim.scenario.types import (
+    DurationNs,
+    FrozenModel,
+    PositiveDurationNs,
+    check_unique_names,
+    default_omitted,
+)
 
 __all__ = [
     "DataConfig",
@@ -159,7 +163,7 @@ class TopologyConfig(FrozenModel):
     audit: AuditConfig | None = None
     """The matching engine's write-ahead log; ``None``: orders apply without one."""
     standbys: StandbysConfig = Field(default_factory=StandbysConfig)
-    market_data: MarketDataConfig | None = Field(default=None, exclude_if=lambda v: v is None)
+    market_data: MarketDataConfig | None = default_omitted(None)
     """Publisher fan-out to subscribers (``sim.scenario.market_data``); ``None``: the one
     ``links.market_data`` link. Left out of dumps when ``None``, so digests do not move."""
 
@@ -186,7 +190,7 @@ class Scenario(FrozenModel):
     report: ReportConfig = Field(default_factory=ReportConfig)
     inject: list[InjectedOrderConfig] = Field(default_factory=list)
     """Orders sent through the full client path at fixed times (``[[inject]]``)."""
-    faults: list[Fault] = Field(default_factory=list)
+    faults: list[Fault] = Field(default_factory=list, exclude_if=lambda faults: not faults)
     """Timed stalls, degraded and partitioned links (``[[faults]]``, ``sim.scenario.faults``)."""
     budget: dict[str, Any] = Field(default_factory=dict)
     """Latency and fill-rate limits checked by ``sim check`` (syntax: ``sim.report.budget``)."""
@@ -199,14 +203,6 @@ class Scenario(FrozenModel):
                 "orders; rename the source"
             )
         return self
-
-    @model_serializer(mode="wrap")
-    def _omit_no_faults(self, handler: SerializerFunctionWrapHandler) -> Any:
-        """Leave an empty ``faults`` list out of dumps, so fault-free digests stay valid."""
-        data = handler(self)
-        if isinstance(data, dict) and data.get("faults") == []:
-            del data["faults"]
-        return data
 
 
 def check_scenario_faults(scenario: Scenario, window_ns: int | None) -> None:

@@ -47,6 +47,15 @@ class FrozenModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
+def default_omitted(default: Any, **constraints: Any) -> Any:
+    """A field left out of dumps while it equals ``default``.
+
+    The resolved scenario feeds the run digest, so a key added later dumps (and
+    digests) exactly as before while it is unused.
+    """
+    return Field(default=default, exclude_if=lambda value: value == default, **constraints)
+
+
 def check_unique_names(what: str, names: list[str]) -> None:
     """Raise ``ValueError`` listing the names that appear more than once (``what``: "source")."""
     duplicates = sorted({name for name in names if names.count(name) > 1})
