@@ -78,15 +78,15 @@ def check(
     out: Annotated[Path | None, typer.Option(help="Run folder for the run.")] = None,
 ) -> None:
     """Hold a run to its latency budget; exit 0 when every line holds, 1 when any fails."""
-    from sim.report.budget import load_budget
+    from sim.report.budget import check_failover_lines, load_budget, parse_budget
     from sim.report.check_format import junit_xml, markdown_table
     from sim.report.compare import check_regressions
 
     if (scenario is None) == (run_dir is None):
         fail("give a SCENARIO to run or --run RUN_DIR to check, not both")
     try:
-        if budget is not None:
-            load_budget(budget)  # bad budget files stop before any simulation
+        # Bad budget files stop before any simulation.
+        budget_file = load_budget(budget) if budget is not None else None
         if run_dir is not None:
             summary = _read_summary(run_dir)
             source = f"{run_dir}/summary.json [budget]"
@@ -96,6 +96,9 @@ def check(
 
             assert scenario is not None
             loaded = load_scenario(scenario, list(set_ or []))
+            lines = budget_file or parse_budget(loaded.budget, f"{scenario} [budget]")
+            has_failover = any(fault.kind == "failover" for fault in loaded.faults)
+            check_failover_lines(lines, has_failover)  # before a run that could not pass
             summary = run_scenario(loaded, out_dir=out).summary
             source = f"{scenario} [budget]"
         results = _budget_results(summary, budget, source, required=baseline is None)

@@ -24,8 +24,9 @@ until the window ends, then it takes its normal delay (nothing is lost). A
 window's ``extra_loss`` loses each attempt of a message sent in it with that added,
 independent probability: after the link's own draw of ``k`` lost attempts, the
 ``k + 1`` attempts that got past the fault's loss are each preceded by a geometric
-number of attempts the fault lost (drawn in blocks from the link's own stream, only
-for messages sent in such a window), and every lost attempt costs
+number of attempts the fault lost (drawn in blocks from a child of the link's stream,
+only for messages sent in such a window, so every other draw of the link stays as in a
+run without the fault), and every lost attempt costs
 ``retransmit_delay``. All apply before the FIFO floor, so FIFO links stay FIFO.
 
 Each message costs one ``env.timeout`` whose callback hands the item to the
@@ -76,8 +77,9 @@ class NetworkLink:
         latency: Sampler built from ``config.latency``.
         lost_attempts: Lost attempts per message (``make_lost_attempts_sampler``); required
             when ``config.loss > 0``, ideally drawing from the same named stream as ``latency``.
-        rng: The link's named stream, for fault windows with ``extra_loss`` (drawn from
-            only for messages sent in such a window).
+        rng: The link's named stream; fault windows with ``extra_loss`` draw from a child
+            of it (``Generator.spawn``), so the link's own draws stay those of a run without
+            the window.
     """
 
     def __init__(
@@ -116,6 +118,8 @@ class NetworkLink:
         self._lost: list[int] = []
         """Lost-attempt counts drawn ahead, next one last."""
         self._rng = rng
+        self._fault_rng: np.random.Generator | None = None
+        """Child stream of ``rng`` for ``extra_loss`` draws (spawned at the first such window)."""
         self._windows: list[tuple[int, int, int, bool, ConstantSampler | BlockSampler | None]] = []
         """Fault windows ``(start, end, latency multiplier, hold, extra lost attempts)`` by send
         time, [start, end)."""
@@ -225,7 +229,9 @@ class NetworkLink:
                 raise ValueError(
                     f"{self.name}: extra_loss = {extra_loss} needs retransmit_delay and an rng"
                 )
-            extra = make_lost_attempts_sampler(extra_loss, self._rng)
+            if self._fault_rng is None:
+                self._fault_rng = self._rng.spawn(1)[0]
+            extra = make_lost_attempts_sampler(extra_loss, self._fault_rng)
             self._extra_loss = True
         self._windows.append((start_ns, end_ns, latency_multiplier, hold, extra))
         self._shaped = True

@@ -304,6 +304,23 @@ def judge(metric: str, op: str, limit: float, actual: float | None, unit: str) -
     return BudgetResult(metric, op, limit, actual, margin, OPERATORS[op](actual, limit), unit)
 
 
+def check_failover_lines(budget: Budget, has_failover: bool) -> None:
+    """Raise :class:`BudgetError` naming a failover metric when there is no failover.
+
+    ``sim check`` calls this before simulating (from the scenario's faults) and
+    :func:`evaluate` after (from the run's summary).
+    """
+    if has_failover:
+        return
+    for line in budget.lines:
+        if line.metric in FAILOVER_METRICS:
+            where = line.where or f"{budget.source}: key {line.metric!r}"
+            raise BudgetError(
+                f"{where}: this run has no failover, so {line.metric} cannot be checked; "
+                'add a [[faults]] entry with kind = "failover", or remove the line'
+            )
+
+
 def evaluate(budget: Budget, summary: Mapping[str, Any]) -> list[BudgetResult]:
     """Check every line of ``budget`` against a run's ``summary.json`` content.
 
@@ -311,14 +328,7 @@ def evaluate(budget: Budget, summary: Mapping[str, Any]) -> list[BudgetResult]:
         BudgetError: a line names a failover metric but the run had no failover; the
             message names the file, line (when known) and key.
     """
-    if not summary.get("failover"):
-        for line in budget.lines:
-            if line.metric in FAILOVER_METRICS:
-                where = line.where or f"{budget.source}: key {line.metric!r}"
-                raise BudgetError(
-                    f"{where}: this run has no failover, so {line.metric} cannot be checked; "
-                    'add a [[faults]] entry with kind = "failover", or remove the line'
-                )
+    check_failover_lines(budget, bool(summary.get("failover")))
     return [
         judge(line.metric, line.operator, line.limit, metric_value(summary, line.metric), line.unit)
         for line in budget.lines

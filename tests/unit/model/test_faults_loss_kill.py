@@ -66,6 +66,19 @@ def test_extra_loss_adds_whole_retransmit_delays_with_the_geometric_mean() -> No
     assert (attempts == 1).mean() == pytest.approx(0.25, abs=0.02)
 
 
+def test_extra_loss_leaves_the_links_own_draws_alone() -> None:
+    sends = list(range(0, 40 * MS, 1_000))
+    plain_env, faulty_env = SimulationEnvironment(0), SimulationEnvironment(0)
+    plain, faulty = _lossy_link(plain_env, loss=0.3), _lossy_link(faulty_env, loss=0.3)
+    faulty.add_fault_window(*WINDOW, extra_loss=0.5)
+    without = _delays(plain, plain_env, sends)
+    with_fault = _delays(faulty, faulty_env, sends)
+    inside = (np.array(sends) >= WINDOW[0]) & (np.array(sends) < WINDOW[1])
+    assert (with_fault[~inside] == without[~inside]).all()  # same own-loss draws outside
+    assert (with_fault[inside] >= without[inside]).all()  # the fault only adds attempts
+    assert (with_fault[inside] > without[inside]).any()
+
+
 def test_extra_loss_combines_independently_with_the_links_own_loss() -> None:
     env = SimulationEnvironment(0)
     link = _lossy_link(env, loss=0.2)

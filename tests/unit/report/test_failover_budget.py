@@ -109,3 +109,14 @@ def test_sim_check_exits_2_on_failover_budget_without_failover(
     assert result.exit_code == 1, result.output
     assert "PASS failover_outage" in result.output
     assert "FAIL failover_detection" in result.output
+
+
+def test_sim_check_refuses_a_failover_budget_before_simulating(
+    tmp_path: Path, make_scenario: Any
+) -> None:
+    scenario = make_scenario('[budget]\nfailover_outage = "<= 50ms"\n')
+    out = tmp_path / "never"
+    result = CliRunner().invoke(app, ["check", str(scenario), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "this run has no failover, so failover_outage cannot be checked" in result.output
+    assert not out.exists()  # stopped before the run
