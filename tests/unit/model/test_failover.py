@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
@@ -263,3 +264,34 @@ def test_small_failover_run_through_the_cli_loses_nothing(
     assert figures["failed_at_ns"] == summary["sim_start_ns"] + 50_000_000
     assert (out / "report.html").is_file()
 
+
+
+GATEWAY_OUTAGE_TOML = (
+    '[[faults]]\nkind = "failover"\ntarget = "gateway"\nat = "50ms"\n'
+    '[topology.standbys.gateway]\nheartbeat_interval = "1ms"\nretransmit_timeout = "2ms"\n'
+    '[[inject]]\nat = "51ms"\naccount = "late"\nsymbol = "AA"\nside = "buy"\nqty = 100\n'
+    'type = "limit"\nprice_offset_bps = -100\ncount = 3\nevery = "1ms"\n'
+)
+
+
+def test_injected_orders_caught_by_a_gateway_outage_are_resent_on_their_own_link(
+    tmp_path: Path, make_scenario: Any
+) -> None:
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["run", str(make_scenario(GATEWAY_OUTAGE_TOML)),
+                                      "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["orders"]["lost"] == 0
+    outage = summary["failover"]["gateway"]["outage"]
+    components = summary["components"]
+    assert components["link.client_to_gateway.inject.resend"]["messages"] >= 3
+    plain_resends = components["link.client_to_gateway.resend"]["messages"]
+    assert plain_resends + components["link.client_to_gateway.inject.resend"]["messages"] == (
+        summary["failover"]["gateway"]["retransmits"])
+    orders = pq.read_table(out / "orders.parquet").to_pandas()
+    injected = orders[orders.source == "inject"]
+    assert len(injected) == 3
+    assert (injected.outage_delay_ns > 0).all()  # all three sent into the outage
+    assert (injected.ts_gateway_in_ns >= outage["end_ns"]).all()
+    assert injected.outcome.notna().all()
