@@ -298,8 +298,14 @@ class MatchingEngine(Stage):
         are not published (nothing in the model subscribes to market data yet).
         ``tif`` is the row's time in force as :func:`apply_event` takes it; an IOC or
         FOK add never rests, so its venue id is not kept for later cancels. With a
-        write-ahead log, :meth:`_journal_history` stands in for this method.
+        write-ahead log the row is journaled first, and held while the engine is down.
         """
+        if self._journal is not None:
+            entry = (source, action, symbol, venue_id, side, price, qty, tif)
+            if self._held_history is not None:
+                self._held_history.append(entry)
+                return
+            self._log(entry, ts_ns)
         applied = self._apply_history(source, action, symbol, venue_id, side, price, qty, tif,
                                       True)
         if applied is None:
@@ -311,27 +317,6 @@ class MatchingEngine(Stage):
             self.history_rejected[reason] = self.history_rejected.get(reason, 0) + 1
             return
         self._settle(result, owner, ts_ns, book.symbol)
-
-    def _journal_history(
-        self,
-        source: int,
-        ts_ns: int,
-        action: int,
-        symbol: int,
-        venue_id: int,
-        side: int,
-        price: int | None,
-        qty: int | None,
-        tif: str | None = None,
-    ) -> None:
-        """:meth:`apply_history` with a WAL: log the row first; hold it while the engine is down."""
-        entry = (source, action, symbol, venue_id, side, price, qty, tif)
-        if self._held_history is not None:
-            self._held_history.append(entry)
-            return
-        self._log(entry, ts_ns)
-        MatchingEngine.apply_history(self, source, ts_ns, action, symbol, venue_id, side, price,
-                                     qty, tif)
 
     def _apply_history(
         self,
@@ -405,7 +390,6 @@ class MatchingEngine(Stage):
         self._origin_ns = origin_ns
         self._loaded_snapshots = {self._boundary(failure) for failure in failures_ns}
         self._take_snapshot(origin_ns)
-        self.apply_history = self._journal_history  # type: ignore[method-assign]
 
     def _boundary(self, ts_ns: int) -> int:
         """The last snapshot boundary at or before ``ts_ns``."""
