@@ -15,7 +15,6 @@ from typer.testing import CliRunner
 from sim.cli import app
 from sim.core.book_image import BookImage
 from sim.errors import ScenarioError
-from sim.model.failover import detection_ns, replay_duration_ns
 from sim.model.platform import Platform
 from sim.model.testing import constant_topology, synthetic_orders
 from sim.report.summary import order_figures
@@ -60,18 +59,6 @@ def _platform(failover: bool) -> Platform:
 def failover_run() -> tuple[Platform, Any]:
     platform = _platform(failover=True)
     return platform, platform.run()
-
-
-def test_detection_is_the_last_missed_heartbeat() -> None:
-    assert detection_ns(1_500, 0, 1_000, 3) == 4_000  # beats due 2000, 3000, 4000 missed
-    assert detection_ns(2_000, 0, 1_000, 1) == 2_000  # the beat due at the failure is missed
-    assert detection_ns(10_001, 1, 1_000, 2) == 11_001
-
-
-def test_replay_time_is_records_over_rate_rounded_up() -> None:
-    assert replay_duration_ns(3, 2_000_000) == 1_500
-    assert replay_duration_ns(1, 3) == 333_333_334
-    assert replay_duration_ns(0, 5) == 0
 
 
 def test_outage_timeline_follows_heartbeats_snapshot_and_replay(
