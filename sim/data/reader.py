@@ -72,16 +72,52 @@ def file_fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
+_READ_ERRORS = (pa.ArrowException, OSError)
+"""What pyarrow raises on a truncated, corrupt or unreadable file (``ArrowIOError`` is
+``OSError``; decoding failures are ``ArrowInvalid``, ``ArrowIndexError`` and the like)."""
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception's message on one printable line (pyarrow's can span several)."""
+    text = "".join(char if char.isprintable() else " " for char in str(exc))
+    return " ".join(text.split()) or type(exc).__name__
+
+
 def _open(path: Path) -> pq.ParquetFile:
     if not path.exists():
         raise DataError(f"{path}: file not found")
     try:
         return pq.ParquetFile(path)
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
+    except _READ_ERRORS as exc:
+        hint = ("; convert CSV with `sim data import lobster` first"
+                if ".csv" in path.suffixes else "")
+        raise DataError(f"{path}: not a readable Parquet file ({_one_line(exc)}){hint}") from None
+
+
+def _batches(path: Path, parquet: pq.ParquetFile, columns: list[str]
+             ) -> Iterator[pa.RecordBatch]:
+    """``parquet``'s record batches, a corrupt page raised as a DataError naming the row."""
+    batches = parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns)
+    rows = 0
+    while True:
+        try:
+            batch = next(batches, None)
+        except _READ_ERRORS as exc:
+            raise DataError(
+                f"{path}: corrupt Parquet data at row {rows} or later ({_one_line(exc)}); "
+                "the file is damaged: write or download it again"
+            ) from None
+        if batch is None:
+            return
+        yield batch
+        rows += batch.num_rows
 
 
 def _check_schema(path: Path, schema: pa.Schema) -> None:
+    duplicates = sorted({name for name in schema.names if schema.names.count(name) > 1})
+    if duplicates:
+        raise DataError(f"{path}: column {duplicates[0]!r} appears more than once "
+                        "(column names must be unique)")
     for name, expected in REQUIRED_COLUMNS.items():
         if name not in schema.names:
             raise DataError(
@@ -128,9 +164,14 @@ def _price_scale(path: Path, schema: pa.Schema) -> int:
     if raw is None:
         return DEFAULT_PRICE_SCALE
     try:
-        return int(raw)
+        scale = int(raw)
     except ValueError:
-        raise DataError(f"{path}: metadata {PRICE_SCALE_KEY.decode()} is not an integer") from None
+        scale = 0
+    if scale <= 0:
+        text = raw.decode(errors="replace")
+        raise DataError(f"{path}: metadata {PRICE_SCALE_KEY.decode()} = {text!r} is not a "
+                        "positive integer")
+    return scale
 
 
 def _fail(path: Path, base_row: int, mask: np.ndarray, column: str, problem: str) -> None:
@@ -198,7 +239,7 @@ def inspect_source(path: Path) -> SourceInfo:
     accounts: set[str] = set()
     rows, first_ts, last_ts = 0, None, -(2**63)
     columns = [*REQUIRED_COLUMNS, *optional]
-    for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns):
+    for batch in _batches(path, parquet, columns):
         last_ts = _check_batch(path, batch, rows, last_ts)
         if first_ts is None and batch.num_rows:
             first_ts = int(batch.column("ts").cast(pa.int64())[0].as_py())
@@ -226,9 +267,9 @@ def iter_event_batches(
     ``tif`` and ``account`` are filled when the file has those columns (``info.optional``).
 
     Raises:
-        DataError: a ``tif`` value :func:`~sim.core.replay.apply_event` does not know
-            (naming the file, row and column), should the file have changed since
-            :func:`inspect_source`.
+        DataError: a corrupt page (naming the file and the row reached), or a symbol,
+            action or ``tif`` value :func:`inspect_source` did not see, should the file
+            have changed since it was validated.
     """
     parquet = _open(info.path)
     codes = {name: code for code, name in enumerate(info.symbols)}
@@ -237,13 +278,16 @@ def iter_event_batches(
     account_names = pa.array(info.accounts, pa.string())
     base_row = 0
     columns = [*REQUIRED_COLUMNS, *info.optional]
-    for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns):
+    for batch in _batches(info.path, parquet, columns):
         first_row, base_row = base_row, base_row + batch.num_rows
         ts = batch.column("ts").cast(pa.int64()).to_numpy()
         symbol_names = batch.column("symbol").cast(pa.string()).to_numpy(zero_copy_only=False)
-        symbol = np.fromiter((codes[s] for s in symbol_names), np.int32, len(symbol_names))
+        symbol = np.fromiter((codes.get(s, -1) for s in symbol_names), np.int32,
+                             len(symbol_names))
         names = batch.column("action").cast(pa.string()).to_numpy(zero_copy_only=False)
-        action = np.fromiter((action_codes[a] for a in names), np.int8, len(names))
+        action = np.fromiter((action_codes.get(a, -1) for a in names), np.int8, len(names))
+        _raise_if(info.path, first_row, (symbol < 0) | (action < 0), "symbol/action",
+                  "not seen when the file was validated (it changed during the run)")
         keep = np.ones(len(ts), dtype=bool)
         if symbols:
             keep &= np.isin(symbol, wanted)
