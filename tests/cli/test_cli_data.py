@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
@@ -119,3 +120,27 @@ def test_data_validate_on_a_csv_exits_2_with_one_line(tmp_path: Path) -> None:
         f"error: {csv}: not a readable Parquet file (Parquet magic bytes not found in footer. "
         "Either the file is corrupted or this is not a parquet file.); convert CSV with "
         "`sim data import lobster` first")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--rate", "0"], "--rate 0: must be at least 1 event per second"),
+        (["--rate", "-3"], "--rate -3: must be at least 1 event per second"),
+        (["--duration", "0s"], "--duration 0ns: must be longer than zero"),
+        (["--add-share", "1.2"], "--add-share 1.2: a share must be between 0 and 1"),
+        (["--add-share", "0.8", "--cancel-share", "0.3"],
+         "--add-share 0.8 + --cancel-share 0.3 exceed 1 (the rest are market orders)"),
+        (["--symbols", ""], "--symbols '': give at least one non-empty symbol name, "
+                            "comma-separated"),
+        (["--symbols", " , "], "--symbols '': give at least one non-empty symbol name, "
+                               "comma-separated"),
+    ],
+)
+def test_data_gen_bad_options_exit_2_naming_the_option(tmp_path: Path, args: list[str],
+                                                       message: str) -> None:
+    out = tmp_path / "x.parquet"
+    result = runner.invoke(app, ["data", "gen", "-o", str(out), *args])
+    assert result.exit_code == 2
+    assert _one_error_line(result.output) == f"error: {message}"
+    assert not out.exists()

@@ -1,7 +1,11 @@
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from sim.data.generate import FlowSpec, generate_flow, write_events
 from sim.data.reader import inspect_source
+from sim.errors import DataError
 
 
 def test_same_spec_same_bytes(tmp_path: Path) -> None:
@@ -43,3 +47,35 @@ def test_cancels_name_live_orders_of_the_same_side() -> None:
             live[order_id] = side
         elif action == "cancel":
             assert live.pop(order_id) == side
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"rate_per_s": 0}, "--rate 0: must be at least 1 event per second"),
+        ({"rate_per_s": -5}, "--rate -5: must be at least 1 event per second"),
+        ({"duration_ns": 0}, "--duration 0ns: must be longer than zero"),
+        ({"add_share": 1.5}, "--add-share 1.5: a share must be between 0 and 1"),
+        ({"cancel_share": -0.1}, "--cancel-share -0.1: a share must be between 0 and 1"),
+        ({"add_share": float("nan")}, "--add-share nan: a share must be between 0 and 1"),
+        ({"add_share": 0.7, "cancel_share": 0.4},
+         "--add-share 0.7 + --cancel-share 0.4 exceed 1 (the rest are market orders)"),
+        ({"symbols": ()}, "--symbols '': give at least one non-empty symbol name, "
+                          "comma-separated"),
+        ({"symbols": ("A", " ")}, "--symbols 'A, ': give at least one non-empty symbol name, "
+                                  "comma-separated"),
+        ({"symbols": ("A", "A")}, "--symbols 'A,A': each symbol may appear once"),
+        ({"symbols": ("A", "B"), "rate_per_s": 1_000_001},
+         "--rate 1000001 for 10s on 2 symbol(s) is about 20,000,020 events, above the limit of "
+         "20,000,000 (about 9 GiB while generating); generate several files or lower --rate "
+         "or --duration"),
+    ],
+)
+def test_flow_spec_refuses_what_cannot_be_drawn(fields: dict[str, Any], message: str) -> None:
+    with pytest.raises(DataError) as caught:
+        FlowSpec(**fields)
+    assert str(caught.value) == message
+
+
+def test_flow_spec_at_the_event_limit_is_accepted() -> None:
+    assert FlowSpec(symbols=("A", "B"), rate_per_s=1_000_000).rate_per_s == 1_000_000
