@@ -69,7 +69,7 @@ from pydantic import BeforeValidator, Field
 
 from sim.errors import ScenarioError
 from sim.scenario.link import LINK_NAMES
-from sim.scenario.types import FrozenModel, _duration, default_omitted
+from sim.scenario.types import Count, FrozenModel, _duration, default_omitted
 
 if TYPE_CHECKING:
     from sim.scenario.risk import RiskConfig
@@ -104,7 +104,7 @@ class LinkDegradeFault(_FaultBase):
 
     kind: Literal["link_degrade"]
     link: str
-    latency_multiplier: int = Field(default=10, ge=1)
+    latency_multiplier: Count = Field(default=10, ge=1)
     extra_loss: float = default_omitted(0.0)
     """Added loss probability per attempt, in [0, 1) (checked by :func:`check_faults`)."""
 

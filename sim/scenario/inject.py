@@ -48,7 +48,13 @@ from pydantic import (
 )
 
 from sim.errors import ScenarioError
-from sim.scenario.types import DurationNs, FrozenModel, PositiveDurationNs, default_omitted
+from sim.scenario.types import (
+    Count,
+    DurationNs,
+    FrozenModel,
+    PositiveDurationNs,
+    default_omitted,
+)
 
 INJECT_SOURCE: Final[str] = "inject"
 """Source name of injected orders in the orders table."""
@@ -77,17 +83,17 @@ class InjectedOrderConfig(FrozenModel):
     """Account the order is sent for (risk limits and rate limits apply per account)."""
     symbol: str = Field(min_length=1)
     side: InjectedSide
-    qty: int = Field(gt=0)
+    qty: Count = Field(gt=0)
     type: InjectedType = InjectedType.LIMIT
-    price: int | None = Field(default=None, gt=0)
+    price: Count | None = Field(default=None, gt=0)
     """Absolute limit price in ``1/price_scale`` units."""
-    price_offset_bps: int | None = Field(default=None, gt=-10_000)
+    price_offset_bps: Count | None = Field(default=None, gt=-10_000)
     """Limit price relative to the mid at send time, in basis points (positive: higher)."""
-    count: int = default_omitted(1, ge=1)
+    count: Count = default_omitted(1, ge=1)
     """Number of orders this entry sends: at ``at``, ``at + every``, ..."""
     every: PositiveDurationNs | None = default_omitted(None)
     """Time between two orders of the entry; required when ``count > 1``."""
-    qty_step: int = default_omitted(0)
+    qty_step: Count = default_omitted(0)
     """Added to the quantity of each further order: order ``k`` has ``qty + k * qty_step``."""
 
     @field_validator("every")

@@ -12,7 +12,7 @@ from typing import Final
 from pydantic import Field, model_validator
 
 from sim.scenario.distributions import ConstantDist, Distribution
-from sim.scenario.types import DurationNs, FrozenModel, SizeBytes, default_omitted
+from sim.scenario.types import Count, DurationNs, Flag, FrozenModel, SizeBytes, default_omitted
 
 __all__ = ["LINK_NAMES", "LinkConfig"]
 
@@ -36,8 +36,8 @@ class LinkConfig(FrozenModel):
     """
 
     latency: Distribution = Field(default_factory=lambda: ConstantDist(value=0))
-    fifo: bool = True
-    bandwidth_bps: int | None = default_omitted(None, gt=0)
+    fifo: Flag = True
+    bandwidth_bps: Count | None = default_omitted(None, gt=0)
     """Bits per second; each message takes ``ceil(message_bytes * 8e9 / bandwidth_bps)`` ns to
     serialize and the sender serializes one message at a time. ``None``: no serialization delay."""
     message_bytes: SizeBytes = default_omitted(100)

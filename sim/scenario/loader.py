@@ -10,7 +10,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.errors import ScenarioError
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Scenario, check_scenario_faults
+from sim.scenario.types import TomlInt
 
 MAX_EXTENDS_DEPTH = 16
 
@@ -27,37 +28,87 @@ def load_scenario(path: Path | str, overrides: Iterable[str] = ()) -> Scenario:
     path = Path(path)
     raw = _read_with_parents(path, seen=())
     overrides = list(overrides)
-    if not overrides:
-        return scenario_from_dict(raw, source=str(path))
-    # Overrides apply on top of the resolved defaults, so `--set risk.service.mean=2us`
-    # works even where the file relies on the default distribution.
-    resolved = scenario_from_dict(raw, source=str(path)).model_dump(mode="json")
-    for override in overrides:
-        _apply_override(resolved, override, path)
-    _resolve_paths(resolved, path.parent)
-    return scenario_from_dict(resolved, source=f"{path} (with --set overrides)")
+    scenario = scenario_from_dict(raw, source=str(path))
+    if overrides:
+        # Overrides apply on top of the resolved defaults, so `--set risk.service.mean=2us`
+        # works even where the file relies on the default distribution.
+        resolved = scenario.model_dump(mode="json")
+        for override in overrides:
+            _apply_override(resolved, override, path)
+        _resolve_paths(resolved, path.parent)
+        scenario = scenario_from_dict(resolved, source=f"{path} (with --set overrides)")
+    check_scenario_faults(scenario, None)  # targets, links, durations: before any data is read
+    return scenario
 
 
 def scenario_from_dict(raw: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
-    """Validate a plain dict into a ``Scenario``, naming ``source`` in errors."""
+    """Validate a plain dict into a ``Scenario``, naming ``source`` in errors.
+
+    ``source`` is kept on the result (:attr:`Scenario.source`) so that checks made later,
+    against the data, can name the file too.
+    """
     try:
-        return Scenario.model_validate(dict(raw))
+        scenario = Scenario.model_validate(dict(raw))
     except ValidationError as exc:
         raise ScenarioError(format_validation_error(exc, source)) from None
+    scenario._source = source
+    return scenario
+
+
+MAX_SHOWN_ERRORS = 3
+"""Problems named in one message; the rest are counted (fix those first, then rerun)."""
 
 
 def format_validation_error(exc: ValidationError, source: str) -> str:
-    """Render pydantic's errors as ``file: key.path: problem (got value)`` lines."""
-    lines = []
-    for error in exc.errors():
-        key = ".".join(str(part) for part in error["loc"] if not _is_union_tag(part))
-        problem = error["msg"]
-        if error["type"] == "extra_forbidden":
-            problem = "unknown key (check the spelling; see the README's scenario reference)"
-        bad = error.get("input")
-        shown = "" if isinstance(bad, dict) or error["type"] == "missing" else f" (got {bad!r})"
-        lines.append(f"{source}: {key or '<top level>'}: {problem}{shown}")
-    return "invalid scenario\n  " + "\n  ".join(lines)
+    """Render pydantic's errors as one line: ``file: key.path: problem (got value)``.
+
+    Several problems are joined with ``"; "``; beyond :data:`MAX_SHOWN_ERRORS` they are counted.
+    """
+    errors = exc.errors()
+    parts = [_describe_error(error) for error in errors[:MAX_SHOWN_ERRORS]]
+    more = len(errors) - MAX_SHOWN_ERRORS
+    tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
+    return f"{source}: invalid scenario: " + "; ".join(parts) + tail
+
+
+def _describe_error(error: Any) -> str:
+    """``key.path: problem (got value)`` for one pydantic error, on one line."""
+    key = ".".join(str(part) for part in error["loc"] if not _is_union_tag(part))
+    bad = error.get("input")
+    problem = str(error["msg"]).removeprefix("Value error, ").replace("Input should be", "must be")
+    if error["type"] == "extra_forbidden":
+        problem = "unknown key (check the spelling; see the README's scenario reference)"
+    elif error["type"] in _NOT_AN_INTEGER:
+        problem = f"must be a whole number written without quotes, e.g. 4, not {_kind(bad)}"
+    elif error["type"] == "bool_type":
+        problem = f"must be true or false, not {_kind(bad)}"
+    shown = _shown(bad, problem) if error["type"] != "missing" else ""
+    return f"{key or '<top level>'}: {' '.join(problem.split())}{shown}"
+
+
+_NOT_AN_INTEGER = frozenset({"int_type", "int_from_float", "int_parsing"})
+
+
+def _kind(value: object) -> str:
+    """``a string``, ``a boolean``, ``a float`` ...: what was written instead."""
+    names = {bool: "a boolean", str: "a string", float: "a float", int: "a number",
+             list: "a list", dict: "a table"}
+    return next((name for kind, name in names.items() if isinstance(value, kind)),
+                f"a {type(value).__name__}")
+
+
+def _shown(bad: object, problem: str) -> str:
+    """`` (got 'x')`` unless the problem already quotes the value or it is a whole table."""
+    if isinstance(bad, dict):
+        return ""
+    if isinstance(bad, bool):
+        text = str(bad).lower()  # as TOML spells it
+    else:
+        text = repr(int(bad) if isinstance(bad, TomlInt) else bad)
+    if len(text) > 80:
+        text = text[:77] + "..."
+    quoted = isinstance(bad, str) and text in problem
+    return "" if quoted or problem.startswith(f"{text} ") else f" (got {' '.join(text.split())})"
 
 
 def _is_union_tag(part: object) -> bool:
@@ -68,14 +119,62 @@ def _is_union_tag(part: object) -> bool:
     }
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path, what: str = "scenario file") -> dict[str, Any]:
+    """The TOML document at ``path`` with every integer wrapped in :class:`TomlInt`."""
+    if path.is_dir():
+        raise ScenarioError(f"{what} {path} is a directory; give a .toml file")
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        data = path.read_bytes()
     except FileNotFoundError:
-        raise ScenarioError(f"scenario file not found: {path}") from None
+        raise ScenarioError(f"{what} not found: {path}") from None
+    except OSError as exc:
+        raise ScenarioError(f"{what} {path}: cannot read it ({exc.strerror or exc})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            f"{what} {path}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
+            f"{exc.start}); save it as UTF-8"
+        ) from None
+    try:
+        document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+        raise ScenarioError(f"{path}: not valid TOML: {' '.join(str(exc).split())}") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: not valid TOML: nested too deeply") from None
+    marked: dict[str, Any] = _mark_integers(document)
+    return marked
+
+
+def _mark_integers(node: Any) -> Any:
+    """``node`` with every ``int`` (not ``bool``) made a :class:`TomlInt`."""
+    if isinstance(node, dict):
+        return {key: _mark_integers(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_mark_integers(item) for item in node]
+    if isinstance(node, int) and not isinstance(node, bool):
+        return TomlInt(node)
+    return node
+
+
+def extends_chain(path: Path | str) -> list[Path]:
+    """``path`` and the files it extends, child first (for locating lines; never raises).
+
+    Call it on a file :func:`load_scenario` has read: a broken link ends the chain.
+    """
+    chain = [Path(path)]
+    while len(chain) <= MAX_EXTENDS_DEPTH:
+        try:
+            parent = tomllib.loads(chain[-1].read_text(encoding="utf-8")).get("extends")
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+            break
+        if not isinstance(parent, str) or not parent.strip():
+            break
+        following = chain[-1].parent / parent
+        if following.resolve() in {link.resolve() for link in chain} or not following.is_file():
+            break
+        chain.append(following)
+    return chain
 
 
 def _read_with_parents(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
@@ -85,16 +184,18 @@ def _read_with_parents(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
         raise ScenarioError(f"{path}: extends cycle: {chain}")
     if len(seen) >= MAX_EXTENDS_DEPTH:
         raise ScenarioError(f"{path}: extends chain deeper than {MAX_EXTENDS_DEPTH}")
-    raw = _read_toml(path)
+    raw = _read_toml(path, "scenario file" if not seen else "extends: scenario file")
     _resolve_paths(raw, path.parent)
     parent_name = raw.pop("extends", None)
     if parent_name is None:
         return raw
-    if not isinstance(parent_name, str):
+    if not isinstance(parent_name, str) or not parent_name.strip():
         raise ScenarioError(f"{path}: extends: expected a file name, got {parent_name!r}")
     parent_path = path.parent / parent_name
     if not parent_path.exists():
         raise ScenarioError(f"{path}: extends: file not found: {parent_path}")
+    if parent_path.is_dir():
+        raise ScenarioError(f"{path}: extends: {parent_path} is a directory; name a .toml file")
     parent = _read_with_parents(parent_path, (*seen, resolved))
     return deep_merge(parent, raw)
 
@@ -128,10 +229,12 @@ def _apply_override(raw: dict[str, Any], override: str, path: Path) -> None:
     key, sep, text = override.partition("=")
     key = key.strip()
     if not sep or not key:
-        raise ScenarioError(f"--set {override!r}: expected KEY=VALUE, e.g. gateway.workers=4")
+        raise ScenarioError(
+            f"--set {override!r}: expected KEY=VALUE, e.g. topology.gateway.workers=4"
+        )
     try:
-        value: Any = tomllib.loads(f"v = {text.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
+        value: Any = _mark_integers(tomllib.loads(f"v = {text.strip()}")["v"])
+    except (tomllib.TOMLDecodeError, RecursionError):
         value = text.strip()
     parts = key.split(".")
     node: dict[str, Any] | list[Any] = raw

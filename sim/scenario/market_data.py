@@ -27,7 +27,7 @@ from pydantic import Field, field_validator, model_validator
 
 from sim.scenario.distributions import ConstantDist, Distribution
 from sim.scenario.link import LinkConfig
-from sim.scenario.types import FrozenModel, check_unique_names
+from sim.scenario.types import Count, FrozenModel, check_unique_names
 
 __all__ = [
     "FanoutMode",
@@ -68,7 +68,7 @@ class SubscriberConfig(FrozenModel):
     """Publisher to this subscriber; must be FIFO (a sequenced feed arrives in order)."""
     consume: Distribution | None = None
     """Time to process one message, one at a time; ``None``: processed on arrival."""
-    buffer: int = Field(default=1_000, ge=1)
+    buffer: Count = Field(default=1_000, ge=1)
     """Messages waiting to be consumed (not counting the one being processed)."""
     on_full: OnFull = OnFull.DROP
 

@@ -36,7 +36,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from sim.scenario.types import DurationNs, FrozenModel, PositiveDurationNs
+from sim.scenario.types import Count, DurationNs, Flag, FrozenModel, PositiveDurationNs
 
 
 class CollarReference(StrEnum):
@@ -51,14 +51,14 @@ class CollarConfig(FrozenModel):
 
     reference: CollarReference = CollarReference.LAST_TRADE
     """``"last_trade"`` (the symbol's last trade price) or ``"mid"`` (floored book mid)."""
-    max_deviation_bps: int = Field(gt=0)
+    max_deviation_bps: Count = Field(gt=0)
     """Largest allowed ``|price - reference| / reference`` in basis points (limit inclusive)."""
 
 
 class KillSwitchConfig(FrozenModel):
     """Initial kill-switch state; the switches can be flipped while the run goes on."""
 
-    global_active: bool = False
+    global_active: Flag = False
     """When true every order is refused."""
     accounts: tuple[str, ...] = ()
     """Accounts whose orders are refused from the start."""
@@ -67,7 +67,7 @@ class KillSwitchConfig(FrozenModel):
 class CircuitBreakerConfig(FrozenModel):
     """Per-symbol trading halt on a fast price move."""
 
-    max_move_bps: int = Field(gt=0)
+    max_move_bps: Count = Field(gt=0)
     """A trade more than this far (bps) from the oldest trade in the window halts the symbol."""
     window: PositiveDurationNs
     """Look-back of the move: trades younger than ``window`` are compared."""
@@ -82,21 +82,21 @@ class RiskConfig(FrozenModel):
     had in the original schema, so existing scenarios load unchanged.
     """
 
-    enabled: bool = True
+    enabled: Flag = True
     """``False`` turns the whole chain off: nothing is ever refused."""
-    max_order_qty: int | None = Field(default=None, gt=0)
+    max_order_qty: Count | None = Field(default=None, gt=0)
     """Fat-finger size limit in shares; ``None`` disables the check."""
-    max_notional: int | None = Field(default=None, gt=0)
+    max_notional: Count | None = Field(default=None, gt=0)
     """Fat-finger notional limit in currency units (price x qty / price_scale)."""
     collar: CollarConfig | None = None
     """Price collar around the last trade or the mid; ``None`` disables it."""
-    max_position: int | None = Field(default=None, gt=0)
+    max_position: Count | None = Field(default=None, gt=0)
     """Largest absolute shares per account and symbol if the order and the open orders
     on its side all filled; ``None`` disables the check."""
-    max_credit: int | None = Field(default=None, gt=0)
+    max_credit: Count | None = Field(default=None, gt=0)
     """Largest gross buying power per account in currency units: positions valued at the
     last trade (absolute) plus open buy orders plus the new buy order; ``None`` disables it."""
-    max_orders_per_window: int | None = Field(default=None, gt=0)
+    max_orders_per_window: Count | None = Field(default=None, gt=0)
     """Largest number of orders one account may get through per ``order_rate_window``."""
     order_rate_window: PositiveDurationNs = 1_000_000_000
     """Sliding window of the order-rate limit (written ``"1s"``, ``"100ms"``...)."""

@@ -12,10 +12,12 @@ from typing import Annotated, Any
 
 from pydantic import (
     Field,
+    PrivateAttr,
     field_validator,
     model_validator,
 )
 
+from sim.errors import ScenarioError
 from sim.scenario.distributions import ConstantDist, Distribution, ExponentialDist
 from sim.scenario.faults import Fault, check_faults
 from sim.scenario.inject import INJECT_SOURCE, InjectedOrderConfig
@@ -24,6 +26,7 @@ from sim.scenario.market_data import MarketDataConfig
 from sim.scenario.risk import RiskConfig
 from sim.scenario.standby import AuditConfig, StandbysConfig
 from sim.scenario.types import (
+    Count,
     DurationNs,
     FrozenModel,
     PositiveDurationNs,
@@ -80,7 +83,7 @@ class VolumeMode(StrEnum):
 class VolumeConfig(FrozenModel):
     """A volume multiplier applied to every source after the data window is cut."""
 
-    multiplier: int = Field(default=1, ge=1)
+    multiplier: Count = Field(default=1, ge=1)
     """k: 1 replays the data as recorded."""
     mode: VolumeMode = VolumeMode.COMPRESS
 
@@ -93,9 +96,9 @@ class DataConfig(FrozenModel):
     """Only these symbols are replayed; empty means all."""
     offset: DurationNs = 0
     """Skip this much time from the first event of the data."""
-    duration: DurationNs | None = None
+    duration: PositiveDurationNs | None = None
     """Replay only this much time after ``offset``; ``None`` replays to the end."""
-    max_events: int | None = Field(default=None, gt=0)
+    max_events: Count | None = Field(default=None, gt=0)
     """Replay at most this many events per source (after the symbol and time filters)."""
     volume: VolumeConfig = Field(default_factory=VolumeConfig)
     """k times the flow; ``offset`` and ``duration`` cut the original (uncompressed) times."""
@@ -110,18 +113,18 @@ class DataConfig(FrozenModel):
 class StageConfig(FrozenModel):
     """A server: parallel workers, a service-time distribution and a bounded queue."""
 
-    workers: int = Field(default=1, ge=1, le=4096)
+    workers: Count = Field(default=1, ge=1, le=4096)
     service: Distribution = Field(default_factory=lambda: ConstantDist(value=1_000))
-    queue_capacity: int = Field(default=100_000, ge=0)
+    queue_capacity: Count = Field(default=100_000, ge=0)
     """Orders waiting beyond the busy workers; a full queue rejects with ``queue_full``."""
 
 
 class RateLimitConfig(FrozenModel):
     """Token bucket per account: ``burst`` orders at once, refilled at ``rate_per_s``."""
 
-    rate_per_s: int = Field(gt=0)
+    rate_per_s: Count = Field(gt=0)
     """Tokens (orders) added per second, refilled exactly per nanosecond."""
-    burst: int = Field(gt=0)
+    burst: Count = Field(gt=0)
     """Bucket size: most orders an idle account can send back to back."""
 
 
@@ -173,7 +176,7 @@ class ReportConfig(FrozenModel):
 
     timeline_interval: PositiveDurationNs | None = None
     """Bucket width of the per-component time series; ``None`` picks about 200 buckets."""
-    tick_size: int = Field(default=100, gt=0)
+    tick_size: Count = Field(default=100, gt=0)
     """Price units per tick, for price moves reported in ticks (100: a cent at scale 10,000)."""
 
 
@@ -182,8 +185,8 @@ class Scenario(FrozenModel):
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
     description: str = ""
-    seed: int = Field(default=0, ge=0, lt=2**63)
-    price_scale: int = Field(default=10_000, gt=0)
+    seed: Count = Field(default=0, ge=0, lt=2**63)
+    price_scale: Count = Field(default=10_000, gt=0)
     data: DataConfig
     topology: TopologyConfig = Field(default_factory=TopologyConfig)
     risk: RiskConfig = Field(default_factory=RiskConfig)
@@ -194,6 +197,12 @@ class Scenario(FrozenModel):
     """Timed stalls, degraded and partitioned links (``[[faults]]``, ``sim.scenario.faults``)."""
     budget: dict[str, Any] = Field(default_factory=dict)
     """Latency and fill-rate limits checked by ``sim check`` (syntax: ``sim.report.budget``)."""
+    _source: str = PrivateAttr(default="<scenario>")
+
+    @property
+    def source(self) -> str:
+        """The file it was loaded from (``"<scenario>"`` when built from a dict), for errors."""
+        return self._source
 
     @model_validator(mode="after")
     def _inject_source_name_free(self) -> Scenario:
@@ -214,5 +223,8 @@ def check_scenario_faults(scenario: Scenario, window_ns: int | None) -> None:
     """
     standbys = scenario.topology.standbys
     names = [name for name in type(standbys).model_fields if getattr(standbys, name) is not None]
-    check_faults(scenario.faults, window_ns, names, scenario.topology.audit is not None,
-                 links=scenario.topology.links, risk=scenario.risk)
+    try:
+        check_faults(scenario.faults, window_ns, names, scenario.topology.audit is not None,
+                     links=scenario.topology.links, risk=scenario.risk)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{scenario.source}: {exc}") from None
