@@ -15,3 +15,7 @@ class DataError(SimError):
 
 class UnitError(SimError, ValueError):
     """A duration or quantity string could not be parsed exactly."""
+
+
+class OutputError(SimError):
+    """An output cannot be written safely; the message names the path and what to do."""

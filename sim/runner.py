@@ -18,6 +18,7 @@ from sim.data.reader import SourceInfo, inspect_source, iter_event_batches
 from sim.data.volume import compress_batches, replicate_batches
 from sim.errors import ScenarioError
 from sim.model.platform import RunResult, run_platform
+from sim.outputs import check_run_destination
 from sim.report.failover import failover_summary, failovers, outage_window
 from sim.report.html import regenerate
 from sim.report.impact import injected_impact
@@ -183,12 +184,18 @@ def run_scenario(
     reports_root: Path = DEFAULT_REPORTS_ROOT,
     progress: Callable[[int], None] | None = None,
     write_report: bool = True,
+    force: bool = False,
 ) -> RunOutcome:
     """Simulate ``scenario`` and write its run folder (default ``reports/<name>-<digest8>``).
 
     With ``write_report`` the folder also gets ``timeline.parquet``, ``plots/`` and
-    ``report.html``, built inside the temporary folder before it is renamed into place.
+    ``report.html``, built inside the temporary folder before it is moved into place.
+    An ``out_dir`` that may not be replaced (``sim.outputs``; ``force`` widens it) is
+    refused before simulated time starts.
     """
+    inputs_used = [source.path for source in scenario.data.sources]
+    if out_dir is not None:
+        check_run_destination(out_dir, force=force, protected=inputs_used)
     infos = inspect_inputs(scenario)
     result = simulate(scenario, infos, progress)
     resolved = canonical_scenario(scenario)
@@ -227,5 +234,6 @@ def run_scenario(
     run_dir = write_run_folder(
         destination, tables, summary,
         extra=(lambda folder: regenerate(folder, interval_ns)) if write_report else None,
+        force=force, protected=inputs_used,
     )
     return RunOutcome(run_dir, summary, result)

@@ -1,7 +1,7 @@
 """Write a run folder atomically, with a digest over its canonical outputs.
 
-Everything goes to a hidden temporary folder next to the destination, which is
-renamed into place only when complete, so a failed run leaves nothing behind.
+Everything goes to a temporary folder next to the destination, moved into place
+only when complete (``sim.outputs``), so a failed run leaves nothing behind.
 The digest covers the resolved scenario, the input fingerprints and the content
 of the order and fill tables (not Parquet bytes, not library versions), so the
 same scenario, data and seed give the same digest on any machine.
@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
-import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from sim.outputs import run_folder
 
 VERSIONED_PACKAGES = ("ticktwin", "simpy", "numpy", "polars", "pyarrow", "pydantic")
 
@@ -72,17 +72,16 @@ def write_run_folder(
     tables: dict[str, pa.Table],
     summary: dict[str, Any],
     extra: Callable[[Path], object] | None = None,
+    *,
+    force: bool = False,
+    protected: Iterable[Path] = (),
 ) -> Path:
-    """Write ``<name>.parquet`` per table, ``summary.json`` and extras, then rename into place.
+    """Write ``<name>.parquet`` per table, ``summary.json`` and extras, then move into place.
 
-    ``extra`` receives the temporary folder to add files (plots, HTML) before the rename.
-    An existing destination is replaced only after the new folder is complete.
+    ``extra`` receives the temporary folder to add files (plots, HTML) before the move.
+    What may be replaced, and what never is, is decided by ``sim.outputs.run_folder``.
     """
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    temporary = destination.with_name(f".{destination.name}.partial")
-    shutil.rmtree(temporary, ignore_errors=True)
-    temporary.mkdir()
-    try:
+    with run_folder(destination, force=force, protected=protected) as temporary:
         for name, table in tables.items():
             pq.write_table(table, temporary / f"{name}.parquet", compression="zstd")
         (temporary / "summary.json").write_text(
@@ -90,9 +89,4 @@ def write_run_folder(
         )
         if extra is not None:
             extra(temporary)
-        if destination.exists():
-            shutil.rmtree(destination)
-        os.replace(temporary, destination)
-    finally:
-        shutil.rmtree(temporary, ignore_errors=True)
     return destination

@@ -1,0 +1,90 @@
+"""``sim run`` and ``sim scenarios``: simulate a scenario, list the bundled ones."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from sim.cli.base import app, emit, fail
+from sim.errors import SimError
+from sim.units import format_ns
+
+SCENARIOS_DIR = Path("scenarios")
+
+
+def render_summary_table(summary: dict[str, Any]) -> str:
+    """The latency and outcome table printed after a run."""
+    header = f"{'segment':<26}{'count':>9}{'p50':>10}{'p90':>10}{'p99':>10}{'p99.9':>10}{'max':>10}"
+    lines = [header, "-" * len(header)]
+    for name, stats in summary["latency_ns"].items():
+        if not stats.get("count"):
+            continue
+        cells = "".join(f"{format_ns(stats[k]):>10}" for k in ("p50", "p90", "p99", "p99_9",
+                                                               "max"))
+        lines.append(f"{name:<26}{stats['count']:>9}{cells}")
+    orders = summary["orders"]
+    outcomes = ", ".join(f"{k} {v}" for k, v in orders["by_outcome"].items())
+    lines.append("")
+    lines.append(f"orders submitted {orders['submitted']}: {outcomes}; lost {orders['lost']}")
+    lines.append(f"fill rate {orders['fill_rate']:.2%}, reject rate {orders['reject_rate']:.2%}")
+    if orders["rejects_by_reason"]:
+        reasons = ", ".join(f"{k} {v}" for k, v in orders["rejects_by_reason"].items())
+        lines.append(f"rejects by reason: {reasons}")
+    return "\n".join(lines)
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override: KEY.PATH=VALUE.")]
+    = None,
+    seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Run folder (default reports/<name>-<digest8>)."
+                                             " Must be new, empty or a previous run folder.")]
+    = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace --out even when it is not a "
+                                        "previous run folder.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the run folder.")]
+    = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")]
+    = False,
+) -> None:
+    """Simulate a scenario and write its report folder."""
+    from sim.runner import run_scenario
+    from sim.scenario import load_scenario
+
+    overrides = list(set_ or [])
+    if seed is not None:
+        overrides.append(f"seed={seed}")
+    outcome = run_scenario(load_scenario(scenario, overrides), out_dir=out, force=force)
+    if as_json:
+        emit(json.dumps(outcome.summary, indent=2))
+    elif quiet:
+        emit(str(outcome.run_dir))
+    else:
+        emit(render_summary_table(outcome.summary))
+        emit(f"\ndigest {outcome.summary['digest'][:16]}  wrote {outcome.run_dir}")
+
+
+@app.command("scenarios")
+def list_scenarios(
+    folder: Annotated[Path, typer.Option(help="Folder to list.")] = SCENARIOS_DIR,
+) -> None:
+    """List bundled scenarios with their one-line description."""
+    from sim.scenario import load_scenario
+
+    if not folder.is_dir():
+        fail(f"{folder}: no such folder; run from the repository root or pass --folder")
+    files = sorted(path for path in folder.rglob("*.toml") if path.is_file())
+    if not files:
+        fail(f"no scenario files under {folder}")
+    width = max(len(str(p.relative_to(folder))) for p in files)
+    for path in files:
+        try:
+            description = load_scenario(path).description.strip().splitlines()[0:1]
+        except SimError as exc:
+            description = [f"(invalid: {str(exc).splitlines()[-1].strip()})"]
+        emit(f"{path.relative_to(folder)!s:<{width}}  {''.join(description)}")
