@@ -11,6 +11,13 @@ from sim.data.generate import FlowSpec, generate_flow, write_events
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--update-golden``: rewrite tests/golden/pinned.json instead of checking it."""
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite tests/golden/pinned.json from the current runs and list "
+                          "what changed (see docs/golden.md)")
+
+
 @pytest.fixture(scope="session")
 def small_ticks(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """About 2,000 synthetic events on two symbols."""

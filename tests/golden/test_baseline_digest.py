@@ -5,9 +5,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-
-from sim.runner import run_scenario
-from sim.scenario import load_scenario
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -22,17 +20,16 @@ def run_cli(out: Path, hash_seed: str, *extra: str) -> dict[str, object]:
     return dict(json.loads((out / "summary.json").read_text()))
 
 
-def test_baseline_digest_identical_across_runs_and_hash_seeds(tmp_path: Path) -> None:
+def test_baseline_digest_identical_across_runs_and_hash_seeds(
+        tmp_path: Path, golden_run: Any) -> None:
     first = run_cli(tmp_path / "a", "0")
     second = run_cli(tmp_path / "b", "4242")
     assert first["digest"] == second["digest"]
     assert (tmp_path / "a" / "orders.parquet").exists()
-    in_process = run_scenario(load_scenario(BASELINE), out_dir=tmp_path / "c")
-    assert in_process.summary["digest"] == first["digest"]
+    assert golden_run("baseline").summary["digest"] == first["digest"]
 
 
-def test_changing_the_seed_changes_the_digest(tmp_path: Path) -> None:
-    base = run_scenario(load_scenario(BASELINE), out_dir=tmp_path / "a")
-    other = run_scenario(load_scenario(BASELINE, ["seed=43"]), out_dir=tmp_path / "b")
+def test_changing_the_seed_changes_the_digest(golden_run: Any) -> None:
+    base, other = golden_run("baseline"), golden_run("baseline", ["seed=43"])
     assert base.summary["digest"] != other.summary["digest"]
     assert base.summary["orders"]["submitted"] == other.summary["orders"]["submitted"]

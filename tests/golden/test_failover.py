@@ -6,6 +6,7 @@ The first 6 s of the sample are enough (the outage is over 11 ms after the failu
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,9 +23,9 @@ def run(out: Path) -> RunOutcome:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunOutcome, RunOutcome]:
-    folder = tmp_path_factory.mktemp("failover")
-    return run(folder / "a"), run(folder / "b")
+def runs(tmp_path_factory: pytest.TempPathFactory,
+         golden_run: Any) -> tuple[RunOutcome, RunOutcome]:
+    return golden_run("failover", WINDOW), run(tmp_path_factory.mktemp("failover") / "b")
 
 
 def test_failover_run_is_deterministic(runs: tuple[RunOutcome, RunOutcome]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -17,8 +18,8 @@ def injected(run_dir: Path) -> pl.DataFrame:
     return orders.filter(pl.col("source") == "inject").sort("order_seq")
 
 
-def test_each_injected_order_is_rejected_with_its_check(tmp_path: Path) -> None:
-    outcome = run_scenario(load_scenario(SCENARIO), out_dir=tmp_path / "run", write_report=False)
+def test_each_injected_order_is_rejected_with_its_check(golden_run: Any) -> None:
+    outcome = golden_run("fat_finger")
     table = injected(outcome.run_dir)
     assert table["reject_reason"].to_list() == ["max_order_qty", "max_notional", "price_collar"]
     assert table["reject_stage"].to_list() == ["risk"] * 3

@@ -6,6 +6,7 @@ The first 6 s of the sample are enough (the back-office reader is cut off at abo
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,11 +24,10 @@ def run(name: str, out: Path) -> RunOutcome:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, RunOutcome]:
-    folder = tmp_path_factory.mktemp("fanout")
-    return {"fanout": run("market_data_fanout", folder / "a"),
-            "again": run("market_data_fanout", folder / "b"),
-            "baseline": run("baseline", folder / "c")}
+def runs(tmp_path_factory: pytest.TempPathFactory, golden_run: Any) -> dict[str, RunOutcome]:
+    return {"fanout": golden_run("market_data_fanout", WINDOW),
+            "again": run("market_data_fanout", tmp_path_factory.mktemp("fanout") / "b"),
+            "baseline": golden_run("baseline", WINDOW)}
 
 
 def test_fanout_run_is_deterministic(runs: dict[str, RunOutcome]) -> None:

@@ -16,7 +16,6 @@ from sim.runner import RunOutcome, inspect_inputs, run_scenario
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
-BASELINE = ROOT / "scenarios" / "baseline.toml"
 VOLUME_10X = ROOT / "scenarios" / "volume_10x.toml"
 WINDOW = ["data.duration=2s"]
 STAGES = ("gateway", "risk", "matching", "publisher")
@@ -27,10 +26,9 @@ def run(path: Path, out: Path) -> RunOutcome:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, RunOutcome]:
-    folder = tmp_path_factory.mktemp("volume")
-    return {"baseline": run(BASELINE, folder / "baseline"),
-            "volume_10x": run(VOLUME_10X, folder / "volume_10x")}
+def runs(golden_run: Any) -> dict[str, RunOutcome]:
+    return {"baseline": golden_run("baseline", WINDOW),
+            "volume_10x": golden_run("volume_10x", WINDOW)}
 
 
 def utilisation(summary: dict[str, Any]) -> dict[str, float]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 from sim.runner import run_scenario
 from sim.scenario import load_scenario
@@ -15,9 +16,9 @@ MEASURED_MEDIAN_NS = 71_000_000
 
 
 def test_wan_reruns_match_and_end_to_end_median_is_the_measured_rtt_plus_platform(
-    tmp_path: Path,
+    tmp_path: Path, golden_run: Any,
 ) -> None:
-    first = run_scenario(load_scenario(SCENARIO), out_dir=tmp_path / "a", write_report=False)
+    first = golden_run("wan_binance_tokyo")
     second = run_scenario(load_scenario(SCENARIO), out_dir=tmp_path / "b", write_report=False)
     assert first.summary["digest"] == second.summary["digest"]
     latency = first.summary["latency_ns"]
