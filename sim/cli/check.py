@@ -46,12 +46,12 @@ def _budget_results(summary: dict[str, Any], budget: Path | None, source: str,
 def _run_and_summarize(scenario: Path, set_: list[str], budget_file: Any, out: Path | None,
                        force: bool) -> dict[str, Any]:
     """Load the scenario, refuse budget lines it cannot satisfy, run it."""
-    from sim.report.budget import check_failover_lines, parse_budget
+    from sim.report.budget import check_failover_lines, scenario_budget
     from sim.runner import run_scenario
     from sim.scenario import load_scenario
 
     loaded = load_scenario(scenario, set_)
-    lines = budget_file or parse_budget(loaded.budget, f"{scenario} [budget]")
+    lines = budget_file or scenario_budget(loaded.budget, scenario)  # names file:line
     has_failover = any(fault.kind == "failover" for fault in loaded.faults)
     check_failover_lines(lines, has_failover)  # before a run that could not pass
     summary: dict[str, Any] = run_scenario(loaded, out_dir=out, force=force).summary

@@ -10,7 +10,7 @@ Syntax. A ``[budget]`` table, in a scenario or in a standalone TOML file, maps a
     fill_rate = ">= 0.2"
     reject_rate = "<= 0.01"
     lost = "== 0"
-    "rejects.collar" = "<= 10"
+    "rejects.price_collar" = "<= 10"
 
 Operators: ``<=``, ``<``, ``>=``, ``>``, ``==``. Metrics:
 
@@ -29,8 +29,12 @@ Operators: ``<=``, ``<``, ``>=``, ``>``, ``==``. Metrics:
   :class:`BudgetError` naming the key.
 
 Unquoted dotted keys (``end_to_end.p99 = "<= 480us"``) are nested tables in TOML;
-they are flattened back to the same dotted metric. A metric the summary lacks
-(for example a stage no order reached) fails its check rather than passing.
+they are flattened back to the same dotted metric. Every name is checked when the
+budget is parsed, before any run: a segment, outcome, reject reason or throughput key
+the summary schema does not have is a :class:`BudgetError` naming the file, line and
+key, with the closest valid name suggested (``rejects.queue_ful`` -> ``rejects.queue_full``).
+A known metric the summary lacks (a failover figure of a failover nothing was delayed
+by) fails its check rather than passing.
 """
 
 from __future__ import annotations
@@ -45,16 +49,17 @@ from pathlib import Path
 from typing import Any, Final
 
 from sim.errors import SimError, UnitError
+from sim.report.budget_names import (
+    FAILOVER_METRICS,
+    LATENCY_STATS,
+    ORDER_FIGURES,
+    budget_key_lines,
+    closest,
+    metric_names,
+    unknown_name,
+)
 from sim.units import format_ns, parse_duration_ns
 
-LATENCY_STATS: Final[frozenset[str]] = frozenset({"mean", "p50", "p90", "p99", "p99_9", "max"})
-ORDER_FIGURES: Final[frozenset[str]] = frozenset({"fill_rate", "reject_rate", "submitted", "lost"})
-FAILOVER_METRICS: Final[dict[str, tuple[str, ...]]] = {
-    "failover_outage": ("outage", "duration_ns"),
-    "failover_detection": ("detection_ns",),
-    "failover_delayed_p99": ("outage_delay_ns", "p99"),
-}
-"""Failover budget metrics (all durations) and their key path in ``summary["failover"][target]``."""
 OPERATORS: Final[dict[str, Callable[[float, float], bool]]] = {
     "<=": operator.le,
     "<": operator.lt,
@@ -166,11 +171,15 @@ def _parse_line(metric: str, value: object, where: str) -> BudgetLine:
     unit = _metric_unit(metric)
     if unit is None:
         raise BudgetError(
-            f"{where}: unknown budget metric {metric!r}; use '<segment>.<stat>' "
+            f"{where}: unknown budget metric {metric!r}; {closest(metric, metric_names())}"
+            "use '<segment>.<stat>' "
             f"(stat one of {', '.join(sorted(LATENCY_STATS | {'count'}))}), "
             f"{', '.join(sorted(ORDER_FIGURES | FAILOVER_METRICS.keys()))}, "
             "'outcome.<name>', 'rejects.<reason>' or 'throughput.<key>'"
         )
+    problem = unknown_name(metric)
+    if problem is not None:
+        raise BudgetError(f"{where}: {problem}")
     match = _CHECK.match(value) if isinstance(value, str) else None
     if match is None:
         raise BudgetError(
@@ -216,21 +225,35 @@ def parse_budget(
 
 def _line_locator(text: str) -> Callable[[str], int | None]:
     """Find the line a (possibly dotted, possibly quoted) metric key is written on."""
-    rows = text.splitlines()
+    return budget_key_lines(text).get
 
-    def locate(metric: str) -> int | None:
-        last = metric.rsplit(".", 1)[-1]
-        for candidates in (
-            (f'"{metric}"', f"'{metric}'", metric),
-            (f'"{last}"', last),
-        ):
-            for number, row in enumerate(rows, start=1):
-                key = row.split("=", 1)[0].strip()
-                if "=" in row and key in candidates:
-                    return number
-        return None
 
-    return locate
+def scenario_budget(table: Mapping[str, Any], scenario_path: Path | str) -> Budget:
+    """Parse a scenario's resolved ``[budget]`` table, naming the file and line of each key.
+
+    The key is looked up in the scenario file, then in the files it ``extends``; a key
+    set only by ``--set`` is named without a line.
+    """
+    from sim.scenario.loader import extends_chain
+
+    lines_by_file = []
+    for path in extends_chain(scenario_path):
+        try:
+            lines_by_file.append((path, budget_key_lines(path.read_text(encoding="utf-8"))))
+        except (OSError, UnicodeDecodeError):
+            continue
+
+    def where(metric: str) -> str:
+        for path, lines in lines_by_file:
+            if metric in lines:
+                return f"{path}:{lines[metric]}: key {metric!r}"
+        return f"{scenario_path} [budget]: key {metric!r}"
+
+    return Budget(
+        source=f"{scenario_path} [budget]",
+        lines=tuple(_parse_line(metric, value, where(metric))
+                    for metric, value in _flatten(table).items()),
+    )
 
 
 def load_budget(path: Path | str) -> Budget:
@@ -244,11 +267,18 @@ def load_budget(path: Path | str) -> Budget:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise BudgetError(f"{path}: cannot read budget file ({exc.strerror})") from None
+        raise BudgetError(f"{path}: cannot read budget file ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise BudgetError(
+            f"{path}: budget file is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+            f"offset {exc.start}); save it as UTF-8"
+        ) from None
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise BudgetError(f"{path}: not valid TOML: {exc}") from None
+        raise BudgetError(f"{path}: not valid TOML: {' '.join(str(exc).split())}") from None
+    except RecursionError:
+        raise BudgetError(f"{path}: not valid TOML: nested too deeply") from None
     table = document.get("budget")
     if not isinstance(table, Mapping):
         raise BudgetError(

@@ -22,7 +22,7 @@ fill_rate = ">= 0.2"
 reject_rate = "<= 0.01"
 lost = "== 0"
 matching.max = "<= 50us"
-"rejects.collar" = "< 5"
+"rejects.price_collar" = "< 5"
 """
 
 
@@ -43,7 +43,7 @@ def test_load_budget_parses_every_line(tmp_path: Path) -> None:
         ("reject_rate", "<=", 0.01),
         ("lost", "==", 0),
         ("matching.max", "<=", 50_000),
-        ("rejects.collar", "<", 5),
+        ("rejects.price_collar", "<", 5),
     ]
 
 
@@ -56,13 +56,14 @@ def test_evaluate_passes_and_fails_with_margins(tmp_path: Path, summary: dict[st
     assert results["reject_rate"].margin == pytest.approx(-0.04)
     assert not results["matching.max"].passed  # 80us > 50us
     assert results["lost"].passed
-    assert results["rejects.collar"].passed
+    assert results["rejects.price_collar"].passed
     assert "over" not in results["matching.max"].describe()
     assert "80us" in results["matching.max"].describe()
 
 
 def test_metric_missing_from_summary_fails(summary: dict[str, Any]) -> None:
-    budget = parse_budget({"publisher.p99": "<= 1ms"}, "scenario.toml")
+    del summary["latency_ns"]["risk"]
+    budget = parse_budget({"risk.p99": "<= 1ms"}, "scenario.toml")
     (result,) = evaluate(budget, summary)
     assert not result.passed
     assert result.actual is None
