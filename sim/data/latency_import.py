@@ -25,17 +25,49 @@ CONFIRMATION: Final[dict[str, str]] = {
 NS_PER_MS: Final[int] = 1_000_000
 
 
+MAX_TIMESTAMP_MS: Final[int] = (2**63 - 1) // NS_PER_MS
+"""Largest ``Timestamp`` whose nanoseconds fit in int64 (year 2262)."""
+_COLUMNS: Final[dict[str, type[pl.DataType]]] = {
+    "Timestamp": pl.Int64, "Order_ID": pl.String, "Status": pl.String,
+}
+
+
+def _read_log(path: Path) -> pl.DataFrame:
+    """Read the log, checking its columns, empty cells and timestamp range.
+
+    Raises:
+        DataError: one line naming the file (and the line and column of a bad cell).
+    """
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder; give the latency log CSV file")
+    try:
+        frame = pl.read_csv(path, schema_overrides=_COLUMNS)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise DataError(f"{path}: cannot read latency log ({reason})") from None
+    missing = set(_COLUMNS) - set(frame.columns)
+    if missing:
+        raise DataError(f"{path}: missing column(s) {', '.join(sorted(missing))} "
+                        f"(expected a header line {','.join(_COLUMNS)})")
+    for name in _COLUMNS:
+        empty = frame.get_column(name).is_null()
+        if empty.any():
+            raise DataError(f"{path}: line {int(empty.arg_true()[0]) + 2}, column {name!r}: "
+                            "empty value")
+    stamps = frame.get_column("Timestamp")
+    outside = (stamps < 0) | (stamps > MAX_TIMESTAMP_MS)
+    if outside.any():
+        row = int(outside.arg_true()[0])
+        raise DataError(f"{path}: line {row + 2}, column 'Timestamp': {stamps[row]} is not "
+                        f"milliseconds since 1970 between 0 and {MAX_TIMESTAMP_MS}")
+    return frame
+
+
 def round_trips_ns(path: Path, request: str = "create") -> pa.Table:
     """Round trips of one request kind, ``latency_ns`` int64, ordered by send time."""
     if request not in CONFIRMATION:
         raise DataError(f"unknown request kind {request!r}; use one of {', '.join(CONFIRMATION)}")
-    try:
-        frame = pl.read_csv(path, schema_overrides={"Timestamp": pl.Int64})
-    except (pl.exceptions.PolarsError, OSError) as exc:
-        raise DataError(f"{path}: cannot read latency log ({exc})") from None
-    missing = {"Timestamp", "Order_ID", "Status"} - set(frame.columns)
-    if missing:
-        raise DataError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+    frame = _read_log(path)
     sent = frame.filter(pl.col("Status") == f"PENDING_{request.upper()}").group_by(
         "Order_ID", maintain_order=True).agg(pl.col("Timestamp").first().alias("sent"))
     done = frame.filter(pl.col("Status") == CONFIRMATION[request]).group_by(
@@ -50,7 +82,14 @@ def round_trips_ns(path: Path, request: str = "create") -> pa.Table:
 
 
 def write_latency_table(table: pa.Table, out_path: Path) -> None:
-    """Write atomically: temporary file, then rename."""
+    """Write atomically: temporary file, then rename.
+
+    Raises:
+        DataError: ``out_path`` is a folder.
+    """
+    if out_path.is_dir():
+        raise DataError(f"{out_path}: is a folder; -o/--out takes the Parquet file to write "
+                        f"(e.g. {out_path / 'latency.parquet'})")
     temporary = out_path.with_name(f".{out_path.name}.partial")
     try:
         pq.write_table(table, temporary)

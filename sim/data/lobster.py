@@ -52,6 +52,7 @@ from typing import Final
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.data.lobster_pair import PairCheck
 from sim.data.lobster_parse import BookRow, Message, iter_messages, iter_orderbook
 from sim.data.lobster_translate import Counts, Event, Translator
 from sim.data.schema import ACTION_CODES, DEFAULT_PRICE_SCALE, Action, arrow_schema
@@ -185,11 +186,15 @@ def _translate(
 ) -> tuple[int, Counts]:
     """Run the translator over the file pair, feeding ``columns``; return rows read and counts."""
     translator = Translator(message_path, with_book=orderbook_path is not None)
+    pair = PairCheck(message_path, orderbook_path) if orderbook_path is not None else None
     group: list[Message] = []
     group_rows: list[BookRow | None] = []
     rows_read = 0
     for message, row in _paired(message_path, orderbook_path):
-        if rows_read == 0 and row is not None:
+        if pair is not None:
+            pair.after_row(rows_read, translator.counts.window_mismatches)
+        if rows_read == 0 and row is not None and pair is not None:
+            pair.first_row(row)
             translator.seed(message, row)
         rows_read += 1
         if group and not (
@@ -208,6 +213,9 @@ def _translate(
     if group:
         translator.executions(group, group_rows)
     columns.extend(translator.events)
+    if pair is not None:
+        pair.after_row(rows_read, translator.counts.window_mismatches)
+        pair.finish()
     return rows_read, translator.counts
 
 
@@ -236,8 +244,16 @@ def import_lobster(
         Counts of what was read and written.
 
     Raises:
-        DataError: on a missing or malformed input, naming the file and 1-based line.
+        DataError: on a missing, malformed or truncated input (naming the file and
+            1-based line), an orderbook file that is not the message file's pair
+            (see :mod:`sim.data.lobster_pair`), an empty ``symbol`` or an ``out_path``
+            that is a folder.
     """
+    if not symbol.strip():
+        raise DataError(f"--symbol {symbol!r}: give the instrument name to write, e.g. AMZN")
+    if out_path.is_dir():
+        raise DataError(f"{out_path}: is a folder; -o/--out takes the Parquet file to write "
+                        f"(e.g. {out_path / (symbol.strip() + '.parquet')})")
     midnight_ns = (date - _EPOCH).days * _NS_PER_DAY
     out_path.parent.mkdir(parents=True, exist_ok=True)
     temp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import io
 import re
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Final, NamedTuple
@@ -65,18 +66,45 @@ class BookRow(NamedTuple):
 
 
 def open_text(path: Path) -> IO[str]:
-    """Open a CSV file for reading, gunzipping it when it starts with the gzip magic bytes.
+    """Open an ASCII CSV file for reading, gunzipping it when it starts with the gzip magic.
 
     Raises:
-        DataError: when the file does not exist.
+        DataError: when the file does not exist or cannot be opened (a folder, no access).
     """
     try:
         raw = path.open("rb")
     except FileNotFoundError:
         raise DataError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot open ({exc.strerror or exc})") from None
+    # A byte that is not ASCII becomes a lone surrogate, so the row fails its pattern
+    # and the error names the right line and column (not the 8 KiB chunk it came in).
     if raw.peek(2)[:2] == b"\x1f\x8b":
-        return io.TextIOWrapper(gzip.GzipFile(fileobj=raw), encoding="ascii", newline="")
-    return io.TextIOWrapper(raw, encoding="ascii", newline="")
+        return io.TextIOWrapper(gzip.GzipFile(fileobj=raw), encoding="ascii",
+                                errors="surrogateescape", newline="")
+    return io.TextIOWrapper(raw, encoding="ascii", errors="surrogateescape", newline="")
+
+
+def _readable(path: Path, handle: IO[str]) -> Iterator[str]:
+    """The lines of ``handle``; a failure to read or decode one is a DataError.
+
+    Raises:
+        DataError: a truncated or corrupt gzip stream or a read error, naming the file
+            and the line reached.
+    """
+    lines = iter(handle)
+    line = 0
+    while True:
+        try:
+            raw = next(lines, None)
+        except (EOFError, zlib.error, OSError) as exc:
+            problem = ("the gzip stream ends early (truncated file?)"
+                       if isinstance(exc, EOFError) else " ".join(str(exc).split()))
+            raise DataError(f"{path}: line {line + 1}: cannot read: {problem}") from None
+        if raw is None:
+            return
+        line += 1
+        yield raw
 
 
 def parse_time_ns(text: str, path: Path, line: int) -> int:
@@ -139,7 +167,7 @@ def iter_messages(path: Path) -> Iterator[Message]:
         DataError: on a malformed row, naming the file, line and column.
     """
     with open_text(path) as handle:
-        for line, raw in enumerate(handle, start=1):
+        for line, raw in enumerate(_readable(path, handle), start=1):
             text = raw.rstrip("\r\n")
             if _MESSAGE_LINE.fullmatch(text) is None:
                 raise _message_error(path, line, text)
@@ -187,7 +215,7 @@ def iter_orderbook(path: Path) -> Iterator[BookRow]:
     """
     width = 0
     with open_text(path) as handle:
-        for line, raw in enumerate(handle, start=1):
+        for line, raw in enumerate(_readable(path, handle), start=1):
             text = raw.rstrip("\r\n")
             fields = text.split(",")
             if width == 0:
