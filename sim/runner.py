@@ -51,10 +51,55 @@ def inspect_inputs(scenario: Scenario) -> list[SourceInfo]:
                 f"{info.price_scale} but the scenario says price_scale = {scenario.price_scale}"
             )
         infos.append(info)
+    _check_selection(scenario, infos)
     _check_injections(scenario, infos)
     if scenario.faults:
         check_scenario_faults(scenario, _span(scenario, infos))
     return infos
+
+
+def _check_selection(scenario: Scenario, infos: list[SourceInfo]) -> None:
+    """``data.symbols``, ``data.offset`` and ``data.duration`` must select at least one event.
+
+    Otherwise the run would be an empty simulation that exits 0; the error says what the
+    data holds (its symbols, its span) so the key can be fixed.
+    """
+    from sim.units import format_ns
+
+    data = scenario.data
+    held = sorted({symbol for info in infos for symbol in info.symbols})
+    missing = [symbol for symbol in data.symbols if symbol not in held]
+    if missing:
+        raise ScenarioError(
+            f"{scenario.source}: data.symbols: {missing[0]!r} is in no source; the data holds "
+            f"{', '.join(held) or 'no symbols'}; use those or leave data.symbols out for all"
+        )
+    first_ns = min(info.first_ts_ns for info in infos)
+    span_ns = max(info.last_ts_ns for info in infos) - first_ns
+    if data.offset > span_ns:
+        raise ScenarioError(
+            f"{scenario.source}: data.offset: {format_ns(data.offset)} is past the end of the "
+            f"data, which spans {format_ns(span_ns)} ({span_ns} ns) from its first event; "
+            "use a smaller offset"
+        )
+    start_ns, end_ns = _window(scenario, infos)
+    if not any(_selects_an_event(info, tuple(data.symbols), start_ns, end_ns) for info in infos):
+        given = {"symbols": data.symbols, "offset": data.offset, "duration": data.duration}
+        keys = ", ".join(f"data.{key}" for key, value in given.items() if value)
+        length = "to the end" if data.duration is None else f"for {format_ns(data.duration)}"
+        raise ScenarioError(
+            f"{scenario.source}: {keys or 'data'}: the window from {format_ns(data.offset)} "
+            f"{length} selects no events{' of ' + ', '.join(data.symbols) if data.symbols else ''}"
+            f"; the data spans {format_ns(span_ns)} ({span_ns} ns) with symbols "
+            f"{', '.join(held)}; widen the window"
+        )
+
+
+def _selects_an_event(info: SourceInfo, symbols: tuple[str, ...], start_ns: int,
+                      end_ns: int | None) -> bool:
+    """Whether the source has an event in the window (reads only up to the first one)."""
+    batches = iter_event_batches(info, symbols=symbols, start_ns=start_ns, end_ns=end_ns)
+    return any(len(batch) for batch in batches)
 
 
 def _span(scenario: Scenario, infos: list[SourceInfo]) -> int:
