@@ -32,7 +32,13 @@ from sim.data.events import (
     TIF_GTC,
     EventColumns,
 )
-from sim.data.schema import DEFAULT_PRICE_SCALE, PRICE_SCALE_KEY, REQUIRED_COLUMNS, Action
+from sim.data.schema import (
+    DEFAULT_PRICE_SCALE,
+    MAX_NOTIONAL,
+    PRICE_SCALE_KEY,
+    REQUIRED_COLUMNS,
+    Action,
+)
 from sim.errors import DataError
 
 BATCH_ROWS = 65_536
@@ -213,11 +219,25 @@ def _check_batch(path: Path, batch: pa.RecordBatch, base_row: int, last_ts: int)
               "price", "price is required for add and modify")
     price = batch.column("price").fill_null(1).to_numpy(zero_copy_only=False)
     _raise_if(path, base_row, price <= 0, "price", "price must be positive")
+    qty_null = qty_column.is_null().to_numpy(zero_copy_only=False)
+    _check_notional(path, base_row, price, qty, price_null | qty_null)
     order_id = batch.column("order_id").cast(pa.int64(), safe=False).to_numpy()
     _raise_if(path, base_row, order_id < 0, "order_id", "order id must be below 2**63")
     if "tif" in batch.schema.names:
         _tif_codes(path, batch, base_row)
     return int(ts[-1]) if ts.size else last_ts
+
+
+def _check_notional(path: Path, base_row: int, price: np.ndarray, qty: np.ndarray,
+                    either_null: np.ndarray) -> None:
+    """Refuse ``price * qty`` above :data:`MAX_NOTIONAL` (compared without multiplying)."""
+    over = (price > MAX_NOTIONAL // qty) & ~either_null
+    if over.any():
+        index = int(np.flatnonzero(over)[0])
+        _fail(path, base_row, over, "price",
+              f"price {int(price[index])} x qty {int(qty[index])} = "
+              f"{int(price[index]) * int(qty[index]):.3e} exceeds the largest notional, "
+              f"2**62 = {MAX_NOTIONAL:.3e} price units x shares (see README, Data schema)")
 
 
 def _raise_if(path: Path, base_row: int, mask: np.ndarray, column: str, problem: str) -> None:

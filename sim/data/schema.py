@@ -3,6 +3,18 @@
 One row per venue event. Time is ``timestamp[ns, UTC]``; prices are int64 in
 ``1/price_scale`` units (the scale is stored in the Parquet file's key-value
 metadata under ``ticktwin.price_scale``); quantities are int64 shares.
+
+Notional (``price * qty``, in price units x shares) is what overflows first: the
+orders table keeps each order's ``filled_notional`` in int64. A mature engine
+bounds it rather than widening every column (exchanges cap order value; our
+P&L in :mod:`sim.core.portfolio` is Python ``int`` and never overflows). So a
+row whose ``price * qty`` exceeds :data:`MAX_NOTIONAL` (2**62, half of int64, so
+two such products still add up) is refused when the file is validated, and an
+order whose fills add up past int64 stops the run with a :class:`DataError`
+(possible only when one order fills at many prices or after size increases).
+Bounding price and quantity separately was measured against real needs and lost:
+any pair of limits whose product fits int64 refuses either a Berkshire A share at
+scale 10,000 (7e9 units) with big sizes, or satoshi-priced crypto quantities.
 """
 
 from __future__ import annotations
@@ -26,6 +38,11 @@ class Action(StrEnum):
 
 ACTION_CODES: Final[dict[str, int]] = {a.value: i for i, a in enumerate(Action)}
 """Stable small-integer codes for actions, used in numpy columns (order of ``Action``)."""
+
+MAX_NOTIONAL: Final[int] = 2**62
+"""Largest ``price * qty`` of one row (4,611,686,018,427,387,904 price units x shares)."""
+INT64_MAX: Final[int] = 2**63 - 1
+"""Largest value of an int64 column (an order's ``filled_qty`` and ``filled_notional``)."""
 
 DEFAULT_PRICE_SCALE: Final[int] = 10_000
 PRICE_SCALE_KEY: Final[bytes] = b"ticktwin.price_scale"

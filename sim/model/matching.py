@@ -40,6 +40,8 @@ from sim.core.book_image import BookImage, book_image
 from sim.core.orders import BookResult, Side
 from sim.core.replay import apply_event
 from sim.data.events import ACTION_BY_CODE, TIF_BY_CODE
+from sim.data.schema import INT64_MAX
+from sim.errors import DataError
 from sim.model.audit import AuditLog
 from sim.model.environment import SimulationEnvironment
 from sim.model.recorder import ADD, CANCEL, MARKET, MATCHING, NULL, OrderRecorder
@@ -259,6 +261,11 @@ class MatchingEngine(Stage):
             price, qty = trade.price, trade.qty
             for seq in (maker, taker):
                 if seq >= 0:
+                    if notional[seq] > INT64_MAX - price * qty or filled[seq] > INT64_MAX - qty:
+                        raise DataError(
+                            f"{symbol}: order {self._order_id[seq]} fills past 2**63 - 1 "
+                            "(int64) in filled_qty or filled_notional (price units x shares); "
+                            "see README, Data schema")
                     filled[seq] += qty
                     notional[seq] += price * qty
             fills["ts_ns"].append(ts_ns)

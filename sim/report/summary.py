@@ -84,8 +84,9 @@ def order_figures(orders: pa.Table) -> dict[str, Any]:
         "by_outcome": by_outcome,
         "rejects_by_reason": _counts(reasons),
         "fill_rate": round(filled_any / submitted, 6) if submitted else 0.0,
-        "filled_qty_share": round(float(filled_qty[is_new].sum()) / max(int(qty[is_new].sum()),
-                                  1), 6),
+        "filled_qty_share": round(  # summed as float: int64 sums of huge sizes wrap silently
+            float(filled_qty[is_new].sum(dtype=np.float64))
+            / max(float(qty[is_new].sum(dtype=np.float64)), 1.0), 6),
         "reject_rate": round(rejected / len(actions), 6) if actions else 0.0,
         "lost": submitted - accounted,
     }

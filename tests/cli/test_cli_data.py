@@ -144,3 +144,67 @@ def test_data_gen_bad_options_exit_2_naming_the_option(tmp_path: Path, args: lis
     assert result.exit_code == 2
     assert _one_error_line(result.output) == f"error: {message}"
     assert not out.exists()
+
+
+def _ticks(tmp_path: Path, rows: list[tuple[int, str, int, int | None, int | None]]) -> Path:
+    """A scenario over rows of (ts offset ns, action, side, price, qty) on symbol A."""
+    import pyarrow as pa
+
+    from sim.data.schema import arrow_schema
+
+    t0 = 1_700_000_000_000_000_000
+    path = tmp_path / "ticks.parquet"
+    pq.write_table(pa.table({
+        "ts": pa.array([t0 + row[0] for row in rows]).cast(pa.timestamp("ns", tz="UTC")),
+        "symbol": ["A"] * len(rows),
+        "action": [row[1] for row in rows],
+        "order_id": pa.array(range(1, len(rows) + 1), pa.uint64()),
+        "side": pa.array([row[2] for row in rows], pa.int8()),
+        "price": pa.array([row[3] for row in rows], pa.int64()),
+        "qty": pa.array([row[4] for row in rows], pa.int64()),
+    }).cast(arrow_schema()), path)
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(f'name = "s"\nseed = 1\n[data]\nsources = [{{ name = "c", '
+                        f'path = "{path}", route = "full" }}]\n')
+    return scenario
+
+
+def test_run_with_price_2_62_times_qty_1000_exits_2_before_running(tmp_path: Path) -> None:
+    scenario = _ticks(tmp_path, [(0, "add", 1, 100, 5), (1_000, "add", -1, 2**62, 1_000)])
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["run", str(scenario), "--set", "risk.enabled=false",
+                                 "--out", str(out)])
+    assert result.exit_code == 2
+    assert _one_error_line(result.output) == (
+        f"error: {tmp_path / 'ticks.parquet'}: row 1, column 'price': price 4611686018427387904 "
+        "x qty 1000 = 4.612e+21 exceeds the largest notional, 2**62 = 4.612e+18 price units x "
+        "shares (see README, Data schema)")
+    assert not out.exists()
+
+
+def test_run_whose_fills_add_up_past_int64_exits_2_naming_the_order(tmp_path: Path) -> None:
+    """Four bids of 2**61 x 1 each taken by one sell: every row is valid, the sum is not."""
+    rows: list[tuple[int, str, int, int | None, int | None]] = [
+        (i * 1_000_000, "add", 1, 2**61, 1) for i in range(4)]
+    scenario = _ticks(tmp_path, [*rows, (10_000_000, "add", -1, 1, 4)])
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["run", str(scenario), "--set", "risk.enabled=false",
+                                 "--out", str(out)])
+    assert result.exit_code == 2
+    assert _one_error_line(result.output) == (
+        "error: A: order 5 fills past 2**63 - 1 (int64) in filled_qty or filled_notional "
+        "(price units x shares); see README, Data schema")
+    assert not out.exists()
+
+
+def test_summary_share_of_huge_sizes_does_not_wrap(tmp_path: Path) -> None:
+    """Submitted sizes sum to 3 * 2**62 and fills to 2**63, both past int64."""
+    scenario = _ticks(tmp_path, [(0, "add", -1, 1, 2**62), (1_000_000, "market", 1, None, 2**62),
+                                 (2_000_000, "market", 1, None, 2**62)])
+    result = runner.invoke(app, ["run", str(scenario), "--set", "risk.enabled=false",
+                                 "--out", str(tmp_path / "run"), "--json"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    orders = json.loads(result.output)["orders"]
+    assert (orders["submitted"], orders["filled_qty_share"]) == (3, 0.666667)
