@@ -73,7 +73,7 @@ def format_validation_error(exc: ValidationError, source: str) -> str:
 
 def _describe_error(error: Any) -> str:
     """``key.path: problem (got value)`` for one pydantic error, on one line."""
-    key = ".".join(str(part) for part in error["loc"] if not _is_union_tag(part))
+    key = ".".join(_key_part(part) for part in error["loc"] if not _is_union_tag(part))
     bad = error.get("input")
     problem = str(error["msg"]).removeprefix("Value error, ").replace("Input should be", "must be")
     if error["type"] == "extra_forbidden":
@@ -84,6 +84,12 @@ def _describe_error(error: Any) -> str:
         problem = f"must be true or false, not {_kind(bad)}"
     shown = _shown(bad, problem) if error["type"] != "missing" else ""
     return f"{key or '<top level>'}: {' '.join(problem.split())}{shown}"
+
+
+def _key_part(part: object) -> str:
+    """One part of a key path: as written when it is a plain key, else quoted (``'a b'``)."""
+    text = str(part)
+    return text if text and all(char.isalnum() or char in "_-" for char in text) else repr(text)
 
 
 _NOT_AN_INTEGER = frozenset({"int_type", "int_from_float", "int_parsing"})

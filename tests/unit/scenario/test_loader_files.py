@@ -109,3 +109,12 @@ def test_cli_exits_2_on_a_directory_and_on_binary_bytes(tmp_path: Path) -> None:
     assert (result.exit_code, result.output.strip().splitlines()[-1]) == (
         2, f"error: scenario file {binary}: not UTF-8 text (byte 0x9f at offset 1); "
         "save it as UTF-8")
+
+
+def test_an_odd_key_is_quoted_so_the_message_stays_on_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(HEAD + '"a\\nb" = 1\n', encoding="utf-8")
+    assert refusal(path) == (
+        f"{path}: invalid scenario: data.'a\\nb': unknown key (check the spelling; see the "
+        "README's scenario reference) (got 1)"
+    )
