@@ -15,7 +15,7 @@ from typing import Any
 
 from sim.data.events import EventColumns
 from sim.data.reader import SourceInfo, inspect_source, iter_event_batches
-from sim.data.volume import compress_batches, replicate_batches
+from sim.data.volume import check_order_capacity, compress_batches, replicate_batches
 from sim.errors import ScenarioError
 from sim.model.platform import RunResult, run_platform
 from sim.outputs import check_run_destination
@@ -51,6 +51,9 @@ def inspect_inputs(scenario: Scenario) -> list[SourceInfo]:
                 f"{info.price_scale} but the scenario says price_scale = {scenario.price_scale}"
             )
         infos.append(info)
+    volume = scenario.data.volume
+    check_order_capacity(sum(info.rows for info in infos),
+                         volume.multiplier if volume.mode is VolumeMode.REPLICATE else 1)
     _check_selection(scenario, infos)
     _check_injections(scenario, infos)
     if scenario.faults:

@@ -208,3 +208,21 @@ def test_summary_share_of_huge_sizes_does_not_wrap(tmp_path: Path) -> None:
 
     orders = json.loads(result.output)["orders"]
     assert (orders["submitted"], orders["filled_qty_share"]) == (3, 0.666667)
+
+
+def test_run_with_a_million_fold_replicated_volume_exits_2_before_allocating(
+        small_scenario: Path, small_ticks: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TICKTWIN_MAX_ORDERS", raising=False)
+    rows = pq.read_metadata(small_ticks).num_rows
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["run", str(small_scenario), "--out", str(out), "--set",
+                                 'data.volume={multiplier=1000000, mode="replicate"}'])
+    assert result.exit_code == 2
+    orders = rows * 1_000_000
+    assert _one_error_line(result.output) == (
+        f"error: data.volume: replicate x1,000,000 of {rows:,} rows is {orders:,} orders, "
+        f"about {orders * 1_050 / 2**30:,.1f} GiB of memory (1,050 bytes per order); the limit "
+        'is 10,000,000 orders (about 9.8 GiB): lower data.volume.multiplier or use mode = '
+        '"compress", or set TICKTWIN_MAX_ORDERS to raise it')
+    assert not out.exists()

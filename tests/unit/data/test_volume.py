@@ -12,13 +12,14 @@ from pydantic import ValidationError
 from sim.data.events import EventColumns
 from sim.data.volume import (
     MAX_ORDER_ID,
+    check_order_capacity,
     compress,
     compress_batches,
     replicate,
     replicate_batches,
     replicated_symbols,
 )
-from sim.errors import DataError
+from sim.errors import DataError, ScenarioError
 from sim.runner import run_scenario
 from sim.scenario import load_scenario
 from sim.scenario.schema import DataConfig, VolumeMode
@@ -143,3 +144,42 @@ def test_replicate_run_has_k_times_the_orders_on_cloned_symbols(
     symbols = set(tripled.result.orders.column("symbol").to_pylist())
     assert symbols == {"AA", "BB", "AA.1", "BB.1", "AA.2", "BB.2"}
     assert tripled.summary["sim_start_ns"] == plain.summary["sim_start_ns"]
+
+
+def test_order_capacity_within_the_limit_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TICKTWIN_MAX_ORDERS", raising=False)
+    check_order_capacity(100_000, 100)  # exactly 10,000,000 orders
+
+
+def test_replicated_volume_past_the_limit_says_what_it_would_need(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TICKTWIN_MAX_ORDERS", raising=False)
+    with pytest.raises(ScenarioError) as caught:
+        check_order_capacity(100_104, 1_000_000)
+    assert str(caught.value) == (
+        "data.volume: replicate x1,000,000 of 100,104 rows is 100,104,000,000 orders, about "
+        "97,890.6 GiB of memory (1,050 bytes per order); the limit is 10,000,000 orders (about "
+        '9.8 GiB): lower data.volume.multiplier or use mode = "compress", or set '
+        "TICKTWIN_MAX_ORDERS to raise it")
+
+
+def test_plain_data_past_the_limit_is_refused_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TICKTWIN_MAX_ORDERS", "1_000")
+    with pytest.raises(ScenarioError) as caught:
+        check_order_capacity(1_001, 1)
+    assert str(caught.value) == (
+        "data.sources: 1,001 rows are 1,001 orders, about 0.0 GiB of memory (1,050 bytes per "
+        "order); the limit is 1,000 orders (about 0.0 GiB): split the data, or set "
+        "TICKTWIN_MAX_ORDERS to raise it")
+    monkeypatch.setenv("TICKTWIN_MAX_ORDERS", "2000")
+    check_order_capacity(1_001, 1)
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-5", ""])
+def test_a_bad_max_orders_variable_is_refused(monkeypatch: pytest.MonkeyPatch,
+                                              value: str) -> None:
+    monkeypatch.setenv("TICKTWIN_MAX_ORDERS", value)
+    with pytest.raises(ScenarioError) as caught:
+        check_order_capacity(1, 1)
+    assert str(caught.value) == (f"TICKTWIN_MAX_ORDERS={value!r}: expected a positive integer "
+                                 "(the most orders one run may hold)")
