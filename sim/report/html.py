@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -24,7 +23,10 @@ import pyarrow.parquet as pq
 from sim.report.attribution import as_polars, tail_attribution
 from sim.report.failover import FAILOVER_PREFIX
 from sim.report.plots import PLOT_CAPTIONS, write_plots
-from sim.report.timeline import ReportError, build_timeline, default_interval_ns
+from sim.report.run_folder import read_summary
+from sim.report.summary import SEGMENTS
+from sim.report.summary_shape import check_summary
+from sim.report.timeline import COMPONENTS, ReportError, build_timeline, default_interval_ns
 from sim.units import format_ns
 
 LATENCY_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
@@ -262,38 +264,68 @@ def render_html(
     return _write_text(Path(run_dir) / "report.html", document)
 
 
-def _read_run(run_dir: Path) -> tuple[pa.Table, dict[str, Any]]:
-    orders_path, summary_path = run_dir / "orders.parquet", run_dir / "summary.json"
-    for path in (orders_path, summary_path):
-        if not path.is_file():
-            raise ReportError(f"{path}: missing; is {run_dir} a run folder written by `sim run`?")
+REPORT_COLUMNS: Final[tuple[str, ...]] = (
+    *dict.fromkeys(stamp for pair in SEGMENTS.values() for stamp in pair),
+    *(f"ts_{component}_start_ns" for component in COMPONENTS),
+    "action", "outcome", "reject_stage", "filled_qty",
+)
+"""Columns of ``orders.parquet`` the report reads (stamps first; all stamps integers)."""
+
+
+def _read_orders(path: Path) -> pa.Table:
+    """The orders table, or a one-line error naming the file when it is not readable."""
     try:
-        summary = json.loads(summary_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ReportError(f"{summary_path}: not valid JSON ({exc})") from None
-    return pq.read_table(orders_path), summary
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ReportError(f"{path}: not a readable Parquet file ({reason}); rerun the "
+                          "scenario with `sim run` to rewrite it") from None
+    for name in REPORT_COLUMNS:
+        if name not in table.column_names:
+            raise ReportError(f"{path}: column {name!r} missing; is it a ticktwin orders.parquet?")
+        kind = table.schema.field(name).type
+        if name.startswith("ts_") and not (pa.types.is_integer(kind) or pa.types.is_null(kind)):
+            raise ReportError(f"{path}: column {name!r} should hold integer ns stamps, got {kind}")
+    return table
+
+
+def _read_run(run_dir: Path) -> tuple[pa.Table, dict[str, Any]]:
+    orders_path = run_dir / "orders.parquet"
+    if not orders_path.is_file():
+        raise ReportError(f"{orders_path}: missing; is {run_dir} a run folder written by "
+                          "`sim run`?")
+    summary = read_summary(run_dir)
+    check_summary(summary, str(run_dir / "summary.json"))
+    return _read_orders(orders_path), summary
 
 
 def regenerate(run_dir: Path, interval_ns: int | None = None) -> Path:
     """Rebuild ``timeline.parquet``, ``plots/*.png`` and ``report.html`` of a run folder.
 
+    The timeline interval is, in order: ``interval_ns``, the run's own
+    ``report.timeline_interval`` (from the resolved scenario in ``summary.json``), or
+    about 200 intervals over the run; so a rebuilt report matches the original.
+
     Args:
         run_dir: a folder holding ``orders.parquet`` and ``summary.json``.
-        interval_ns: timeline interval; by default about 200 intervals over the run.
+        interval_ns: timeline interval overriding the run's own.
 
     Returns:
         The path of ``report.html``.
 
     Raises:
-        ReportError: a file is missing or unreadable, or a column is missing.
+        ReportError: a file is missing or unreadable, a summary key is missing or of the
+            wrong type, a column is missing, or the interval needs too many buckets.
     """
     run_dir = Path(run_dir)
     orders, summary = _read_run(run_dir)
-    span_ns = int(summary.get("sim_end_ns", 0)) - int(summary.get("sim_start_ns", 0))
-    interval = interval_ns or default_interval_ns(max(span_ns, 1))
+    span_ns = summary["sim_end_ns"] - summary["sim_start_ns"]
+    chosen = interval_ns or summary["scenario"]["report"]["timeline_interval"]
+    interval = chosen or default_interval_ns(max(span_ns, 1))
     components = summary.get("components", {})
     workers = {name: int(figures.get("workers", 1)) for name, figures in components.items()}
-    timeline = build_timeline(orders, interval, workers)
+    timeline = build_timeline(orders, interval, workers, explicit=chosen is not None,
+                              source=str(run_dir / "orders.parquet"))
     temporary = run_dir / ".timeline.parquet.tmp"
     pq.write_table(timeline, temporary)
     os.replace(temporary, run_dir / "timeline.parquet")

@@ -4,6 +4,13 @@ Figures are built with matplotlib's object API (no ``pyplot`` global state) unde
 default style, at a fixed size and DPI, with the default DejaVu Sans font, and saved
 without the ``Software`` metadata key, so the same tables give the same bytes. Each
 file is written to a temporary name in ``plots/`` and renamed into place.
+
+Every plot draws a bounded number of artists: the CDF keeps at most
+:data:`CDF_POINTS` ranks, and per-interval series are one step line or one filled
+step band (``fill_between``) per component, over at most
+:data:`~sim.report.timeline.MAX_TIMELINE_BUCKETS` intervals. Measured at 10,000
+intervals: rejects as one bar per interval took 68 s to draw, as ``stairs`` 4.4 s, as
+``fill_between`` 0.4 s.
 """
 
 from __future__ import annotations
@@ -165,19 +172,13 @@ def _plot_fill_rate(axes: Axes, orders: pl.DataFrame, timeline: pl.DataFrame,
     axes.set_ylabel("fill rate")
     rejects_axes = axes.twinx()
     bottom = np.zeros(edges.size)
-    for component in COMPONENTS:
+    bounds = np.append(edges, edges[-1] + interval_ns) / 1e9 if edges.size else np.zeros(1)
+    for component in COMPONENTS:  # one filled step band per component, not a bar each
         rows = timeline.filter(pl.col("component") == component)
         counts = rows.get_column("rejects").to_numpy().astype(np.float64)
-        width = interval_ns / 1e9
-        rejects_axes.bar(
-            seconds,
-            counts,
-            width=width,
-            bottom=bottom,
-            align="edge",
-            alpha=0.4,
-            label=f"rejects at {component}",
-        )
+        top = bottom + counts
+        rejects_axes.fill_between(bounds, np.append(bottom, bottom[-1:]), np.append(top, top[-1:]),
+                                  step="post", alpha=0.4, label=f"rejects at {component}")
         bottom += counts
     rejects_axes.set_ylabel("rejects per interval")
     axes.set_title("Fill rate and rejects over time")

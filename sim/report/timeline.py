@@ -16,6 +16,13 @@ means the order never started (it waited until ``out``, or not at all); a missin
 
 Everything is exact integer arithmetic over sorted stamps (``searchsorted`` and
 cumulative sums); no per-order Python loop.
+
+The number of intervals is bounded by :data:`MAX_TIMELINE_BUCKETS`, checked before any
+array is allocated: an interval asked for explicitly that would need more is refused
+(the user chose it; a silently different table would surprise them), while the default
+interval, "about 200 buckets", is widened to cover every stamp in about 200 buckets.
+The cap is set by the plots, not the table: a 10,000-bucket timeline takes seconds to
+draw; 100,000 buckets took about 50 s and an 8-inch plot shows at most 800 of them.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from sim.errors import SimError
+from sim.errors import DataError
 from sim.report.attribution import as_polars
 
 COMPONENTS: Final[tuple[str, ...]] = ("gateway", "risk", "matching")
@@ -52,7 +59,11 @@ TIMELINE_SCHEMA: Final[pa.Schema] = pa.schema(
 """Columns of ``timeline.parquet``; rows sorted by component (path order), then time."""
 
 
-class ReportError(SimError):
+MAX_TIMELINE_BUCKETS: Final[int] = 10_000
+"""Most intervals a timeline may have (see the module docstring for why this many)."""
+
+
+class ReportError(DataError):
     """A run folder or table cannot be reported on; the message names the file or column."""
 
 
@@ -105,17 +116,57 @@ def _open_at(starts: np.ndarray, ends: np.ndarray, instants: np.ndarray) -> np.n
     return (opened - closed).astype(np.int64)
 
 
-def _grid(frame: pl.DataFrame, interval_ns: int) -> np.ndarray:
-    """Interval edges aligned to multiples of ``interval_ns`` covering every stamp."""
+def stamp_range(frame: pl.DataFrame) -> tuple[int, int] | None:
+    """Earliest and latest stamp of any ``ts_*_ns`` column; ``None`` when there is none."""
     columns = [c for c in frame.columns if c.startswith("ts_") and c.endswith("_ns")]
     stamps = [_stamps(frame, c) for c in columns]
     every = np.concatenate(stamps) if stamps else np.zeros(0, np.int64)
     every = every[every >= 0]
     if every.size == 0:
+        return None
+    return int(every.min()), int(every.max())
+
+
+def bucket_count(first_ns: int, last_ns: int, interval_ns: int) -> int:
+    """Intervals aligned to multiples of ``interval_ns`` needed to cover ``[first, last]``."""
+    return last_ns // interval_ns - first_ns // interval_ns + 1
+
+
+def _grid(stamps: tuple[int, int] | None, interval_ns: int) -> np.ndarray:
+    """Interval edges aligned to multiples of ``interval_ns`` covering every stamp."""
+    if stamps is None:
         return np.array([0, interval_ns], dtype=np.int64)
-    first = int(every.min()) // interval_ns * interval_ns
-    last = (int(every.max()) // interval_ns + 1) * interval_ns
+    first = stamps[0] // interval_ns * interval_ns
+    last = (stamps[1] // interval_ns + 1) * interval_ns
     return np.arange(first, last + 1, interval_ns, dtype=np.int64)
+
+
+def checked_interval(
+    stamps: tuple[int, int] | None, interval_ns: int, explicit: bool, source: str
+) -> int:
+    """``interval_ns``, widened (default) or refused (explicit) past the bucket cap.
+
+    Args:
+        stamps: earliest and latest stamp to cover (``None``: no stamps, one bucket).
+        interval_ns: the interval asked for.
+        explicit: refuse rather than widen when the cap would be passed.
+        source: what to name in the error.
+
+    Raises:
+        ReportError: ``explicit`` and more than :data:`MAX_TIMELINE_BUCKETS` buckets needed.
+    """
+    if stamps is None or bucket_count(*stamps, interval_ns) <= MAX_TIMELINE_BUCKETS:
+        return interval_ns
+    if not explicit:
+        return default_interval_ns(stamps[1] - stamps[0] + 1)
+    needed = bucket_count(*stamps, interval_ns)
+    span = stamps[1] - stamps[0] + 1
+    smallest = -(-span // (MAX_TIMELINE_BUCKETS - 1))
+    raise ReportError(
+        f"{source}: a timeline of {interval_ns:,} ns intervals over its {span:,} ns of stamps "
+        f"would need {needed:,} buckets, more than the cap of {MAX_TIMELINE_BUCKETS:,}; "
+        f"set report.timeline_interval to at least {smallest:,} ns (or leave it unset)"
+    )
 
 
 def _component_rows(
@@ -159,6 +210,9 @@ def build_timeline(
     orders: pl.DataFrame | pa.Table,
     interval_ns: int,
     workers: Mapping[str, int] | None = None,
+    *,
+    explicit: bool = True,
+    source: str = "orders table",
 ) -> pa.Table:
     """Per-interval arrivals, throughput, queue depth, utilisation, fills and rejects.
 
@@ -166,17 +220,23 @@ def build_timeline(
         orders: the run's ``orders.parquet`` table (polars or Arrow).
         interval_ns: interval length; intervals are aligned to its multiples.
         workers: parallel capacity per component (default 1) for utilisation.
+        explicit: whether the user chose ``interval_ns`` (refused past the bucket cap)
+            or it is a default (widened to about 200 buckets past the cap).
+        source: what to name in errors (the orders file).
 
     Returns:
         A table with :data:`TIMELINE_SCHEMA`.
 
     Raises:
-        ReportError: ``interval_ns`` is not positive or a stamp column is missing.
+        ReportError: ``interval_ns`` is not positive, an explicit one needs more than
+            :data:`MAX_TIMELINE_BUCKETS` buckets, or a stamp column is missing.
     """
     if interval_ns <= 0:
         raise ReportError(f"timeline interval must be a positive number of ns, got {interval_ns}")
     frame = as_polars(orders)
-    edges = _grid(frame, interval_ns)
+    stamps = stamp_range(frame)
+    interval_ns = checked_interval(stamps, interval_ns, explicit, source)
+    edges = _grid(stamps, interval_ns)
     capacity = dict(workers or {})
     parts = [_component_rows(frame, name, int(capacity.get(name, 1)), edges) for name in COMPONENTS]
     columns = {

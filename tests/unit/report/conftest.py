@@ -220,6 +220,7 @@ BASE_SUMMARY: dict[str, Any] = {
     },
     "sim_start_ns": 0,
     "sim_end_ns": 1_000_000_000,
+    "scenario": {"name": "baseline", "report": {"timeline_interval": None, "tick_size": 100}},
 }
 
 

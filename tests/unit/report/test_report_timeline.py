@@ -5,8 +5,16 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from sim.errors import DataError
 from sim.report.attribution import tail_attribution
-from sim.report.timeline import ReportError, build_timeline, default_interval_ns
+from sim.report.timeline import (
+    MAX_TIMELINE_BUCKETS,
+    ReportError,
+    bucket_count,
+    build_timeline,
+    default_interval_ns,
+)
+from tests.unit.report.conftest import make_orders
 
 
 def _column(table: pl.DataFrame, component: str, name: str) -> list[object]:
@@ -68,3 +76,37 @@ def test_tail_attribution_charges_the_dominant_hop(tiny_orders: pl.DataFrame) ->
     )
     assert counts["gateway"] == 1
     assert sum(counts.values()) == 1
+
+
+def _two_orders(last_ns: int) -> pl.DataFrame:
+    """Two orders whose stamps span ``[0, last_ns]``."""
+    first = {"ts_sent_ns": 0, "ts_gateway_in_ns": 0, "ts_gateway_out_ns": 0}
+    return make_orders([first, {"ts_sent_ns": last_ns, "ts_ack_ns": last_ns}])
+
+
+def test_timeline_bucket_count_is_checked_before_allocating() -> None:
+    """An explicit 1 ns interval over a 1 s run would need 10^9 buckets: refused, exactly."""
+    with pytest.raises(ReportError) as caught:
+        build_timeline(_two_orders(1_000_000_000), 1, source="run/orders.parquet")
+    assert str(caught.value) == (
+        "run/orders.parquet: a timeline of 1 ns intervals over its 1,000,000,001 ns of stamps "
+        "would need 1,000,000,001 buckets, more than the cap of 10,000; set "
+        "report.timeline_interval to at least 100,011 ns (or leave it unset)")
+    assert isinstance(caught.value, DataError)
+    assert bucket_count(0, 1_000_000_000, 100_011) == 9_999  # the suggestion fits the cap
+
+
+def test_timeline_cap_is_inclusive() -> None:
+    assert MAX_TIMELINE_BUCKETS == 10_000
+    assert build_timeline(_two_orders(9_999), 1).num_rows == 3 * 10_000
+    with pytest.raises(ReportError, match="would need 10,001 buckets"):
+        build_timeline(_two_orders(10_000), 1)
+
+
+def test_default_interval_past_the_cap_is_widened_to_about_200_buckets() -> None:
+    table = build_timeline(_two_orders(1_000_000_000), 1, explicit=False)
+    widths = {end - start for start, end in zip(table.column("interval_start_ns").to_pylist(),
+                                                table.column("interval_end_ns").to_pylist(),
+                                                strict=True)}
+    assert widths == {5_000_000}
+    assert table.num_rows == 3 * 201
