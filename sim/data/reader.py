@@ -208,16 +208,17 @@ def _check_batch(path: Path, batch: pa.RecordBatch, base_row: int, last_ts: int)
     side = batch.column("side").to_numpy(zero_copy_only=False)
     _raise_if(path, base_row, (side != 1) & (side != -1), "side", "side must be 1 or -1")
     action_values = actions.to_numpy(zero_copy_only=False)
-    qty_column = batch.column("qty")
+    qty_column = _int64_column(path, base_row, batch, "qty")
     qty = qty_column.fill_null(1).to_numpy(zero_copy_only=False)
     _raise_if(path, base_row, qty <= 0, "qty", "quantity must be positive")
     needs_qty = np.isin(action_values, list(_NEEDS_QTY))
     _raise_if(path, base_row, needs_qty & qty_column.is_null().to_numpy(zero_copy_only=False),
               "qty", "quantity is required for this action")
-    price_null = batch.column("price").is_null().to_numpy(zero_copy_only=False)
+    price_column = _int64_column(path, base_row, batch, "price")
+    price_null = price_column.is_null().to_numpy(zero_copy_only=False)
     _raise_if(path, base_row, np.isin(action_values, list(_NEEDS_PRICE)) & price_null,
               "price", "price is required for add and modify")
-    price = batch.column("price").fill_null(1).to_numpy(zero_copy_only=False)
+    price = price_column.fill_null(1).to_numpy(zero_copy_only=False)
     _raise_if(path, base_row, price <= 0, "price", "price must be positive")
     qty_null = qty_column.is_null().to_numpy(zero_copy_only=False)
     _check_notional(path, base_row, price, qty, price_null | qty_null)
@@ -226,6 +227,16 @@ def _check_batch(path: Path, batch: pa.RecordBatch, base_row: int, last_ts: int)
     if "tif" in batch.schema.names:
         _tif_codes(path, batch, base_row)
     return int(ts[-1]) if ts.size else last_ts
+
+
+def _int64_column(path: Path, base_row: int, batch: pa.RecordBatch, name: str) -> pa.Array:
+    """Column ``name`` as int64 (nulls kept), refusing unsigned values of 2**63 and above."""
+    column = batch.column(name)
+    if pa.types.is_uint64(column.type):
+        over = pc.greater(column, pa.scalar(2**63 - 1, pa.uint64())).fill_null(False)
+        _raise_if(path, base_row, over.to_numpy(zero_copy_only=False), name,
+                  f"{name} must be below 2**63")
+    return column.cast(pa.int64())
 
 
 def _check_notional(path: Path, base_row: int, price: np.ndarray, qty: np.ndarray,
@@ -330,8 +341,8 @@ def iter_event_batches(
             action=action[keep],
             order_id=batch.column("order_id").cast(pa.int64(), safe=False).to_numpy()[keep],
             side=batch.column("side").cast(pa.int8()).to_numpy()[keep],
-            price=batch.column("price").fill_null(NO_PRICE).cast(pa.int64()).to_numpy()[keep],
-            qty=batch.column("qty").fill_null(NO_QTY).cast(pa.int64()).to_numpy()[keep],
+            price=batch.column("price").cast(pa.int64()).fill_null(NO_PRICE).to_numpy()[keep],
+            qty=batch.column("qty").cast(pa.int64()).fill_null(NO_QTY).to_numpy()[keep],
             symbols=info.symbols,
             tif=tif,
             account=account,

@@ -6,7 +6,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from sim.data.reader import inspect_source
+from sim.data.events import NO_PRICE, NO_QTY
+from sim.data.reader import inspect_source, iter_event_batches
 from sim.data.schema import INT64_MAX, MAX_NOTIONAL, arrow_schema
 from sim.errors import DataError
 
@@ -51,3 +52,30 @@ def test_one_past_the_limit_is_refused_and_the_limit_itself_accepted(tmp_path: P
 def test_rows_without_a_price_may_carry_any_positive_qty(tmp_path: Path) -> None:
     path = write(tmp_path, [("market", 1, None, INT64_MAX), ("cancel", 1, None, None)])
     assert inspect_source(path).rows == 2
+
+
+def test_unsigned_sizes_of_2_63_and_above_are_refused(tmp_path: Path) -> None:
+    """Found by tests/property/test_data_fuzz.py: they passed and then crashed the reader."""
+    path = tmp_path / "u.parquet"
+    pq.write_table(pa.table({
+        "ts": pa.array([T0, T0]).cast(pa.timestamp("ns", tz="UTC")),
+        "symbol": ["A", "A"], "action": ["market", "market"],
+        "order_id": pa.array([1, 2], pa.uint64()), "side": pa.array([1, 1], pa.int8()),
+        "price": pa.array([None, None], pa.uint64()),
+        "qty": pa.array([5, 2**64 - 1], pa.uint64()),
+    }), path)
+    with pytest.raises(DataError) as caught:
+        inspect_source(path)
+    assert str(caught.value) == f"{path}: row 1, column 'qty': qty must be below 2**63"
+
+
+def test_unsigned_price_and_qty_columns_with_nulls_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "u.parquet"
+    pq.write_table(pa.table({
+        "ts": pa.array([T0, T0 + 1]).cast(pa.timestamp("ns", tz="UTC")),
+        "symbol": ["A", "A"], "action": ["add", "cancel"],
+        "order_id": pa.array([1, 1], pa.uint64()), "side": pa.array([1, 1], pa.int8()),
+        "price": pa.array([100, None], pa.uint64()), "qty": pa.array([5, None], pa.uint32()),
+    }), path)
+    (batch,) = iter_event_batches(inspect_source(path))
+    assert (batch.price.tolist(), batch.qty.tolist()) == ([100, NO_PRICE], [5, NO_QTY])
