@@ -9,7 +9,8 @@ window is ``[failed_at_ns, outage_end_ns)``: from the primary's death until send
 are redirected to the promoted standby.
 
 Per target the section gives the detection time, the outage window, the recovery
-breakdown (snapshot load, WAL replay, redirect), message and order counts, the
+breakdown (snapshot load, WAL replay, redirect), message and order counts, the resend
+storm (``resends``: total, most of one message, the timer schedule used), the
 extra latency of delayed orders (``outage_delay_ns > 0``), and the end-to-end
 latency of requests *sent* inside the window against those sent outside it (every
 request with both stamps, as ``latency_ns.end_to_end`` counts them). A run without a
@@ -24,6 +25,7 @@ from typing import Any, Final
 import numpy as np
 import pyarrow as pa
 
+from sim.core.resend_backoff import ResendBackoff
 from sim.report.summary import latency_stats
 from sim.report.timeline import ReportError
 
@@ -44,6 +46,10 @@ FAILOVER_KEYS: Final[tuple[str, ...]] = (
     "replay_ns",
     "messages_lost",
     "retransmits",
+    "max_retransmits_per_message",
+    "retransmit_timeout_ns",
+    "retransmit_backoff",
+    "retransmit_max_timeout_ns",
     "orders_delayed",
 )
 """Counters every ``failover.<target>`` component entry must hold."""
@@ -107,6 +113,26 @@ def _end_to_end_by_send_time(orders: pa.Table) -> tuple[np.ndarray, np.ndarray]:
     return sent_ns, ack_ns - sent_ns
 
 
+def resend_figures(figures: Mapping[str, int]) -> dict[str, Any]:
+    """Resends of one failover: total, most of one message, and the timer schedule used.
+
+    ``timers_ns`` lists the timers from the first to the cap (the last one repeats).
+    """
+    backoff = ResendBackoff(int(figures["retransmit_timeout_ns"]),
+                            int(figures["retransmit_backoff"]),
+                            int(figures["retransmit_max_timeout_ns"]))
+    return {
+        "total": int(figures["retransmits"]),
+        "max_per_message": int(figures["max_retransmits_per_message"]),
+        "schedule": {
+            "timeout_ns": backoff.timeout_ns,
+            "backoff": backoff.factor,
+            "max_timeout_ns": backoff.cap_ns,
+            "timers_ns": backoff.timers(),
+        },
+    }
+
+
 def target_figures(figures: Mapping[str, int], delays: np.ndarray, sent_ns: np.ndarray,
                    end_to_end_ns: np.ndarray, lost: int) -> dict[str, Any]:
     """The section of one target (see the module docstring for what each figure means)."""
@@ -126,6 +152,7 @@ def target_figures(figures: Mapping[str, int], delays: np.ndarray, sent_ns: np.n
         },
         "messages_lost": int(figures["messages_lost"]),
         "retransmits": int(figures["retransmits"]),
+        "resends": resend_figures(figures),
         "orders_delayed": int(figures["orders_delayed"]),
         DELAY_COLUMN: _pick(latency_stats(delays), DELAY_STATS),
         "end_to_end_ns": {

@@ -20,6 +20,7 @@ from typing import Any, Final
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.core.resend_backoff import ResendBackoff
 from sim.report.attribution import as_polars, tail_attribution
 from sim.report.failover import FAILOVER_PREFIX
 from sim.report.plots import PLOT_CAPTIONS, write_plots
@@ -145,6 +146,8 @@ FAILOVER_ROWS: Final[tuple[tuple[str, tuple[str, ...], str], ...]] = (
     ("redirect", ("recovery", "redirect_ns"), "ns"),
     ("messages lost", ("messages_lost",), ""),
     ("messages retransmitted", ("retransmits",), ""),
+    ("most resends of one message", ("resends", "max_per_message"), ""),
+    ("resend timer", ("resend_timer",), ""),
     ("orders delayed", ("orders_delayed",), ""),
     ("extra latency of delayed orders: mean", ("outage_delay_ns", "mean"), "ns"),
     ("extra latency of delayed orders: p50", ("outage_delay_ns", "p50"), "ns"),
@@ -158,15 +161,27 @@ FAILOVER_ROWS: Final[tuple[tuple[str, tuple[str, ...], str], ...]] = (
 )
 """Rows of the Failover table: label, key path in ``summary["failover"][target]``, unit.
 
-``snapshot_age_ns`` (outage start minus ``recovery.snapshot_at_ns``) is derived here.
+``snapshot_age_ns`` (outage start minus ``recovery.snapshot_at_ns``) and ``resend_timer``
+(``2ms x2 up to 100ms``, from ``resends.schedule``) are derived here.
 """
+
+
+def _resend_timer(figures: Mapping[str, Any]) -> str | None:
+    resends = figures.get("resends")
+    schedule = resends.get("schedule") if isinstance(resends, Mapping) else None
+    if not isinstance(schedule, Mapping):
+        return None
+    first, factor, cap = (schedule.get(key) for key in ("timeout_ns", "backoff", "max_timeout_ns"))
+    if not (isinstance(first, int) and isinstance(factor, int) and isinstance(cap, int)):
+        return None
+    return ResendBackoff(first, factor, cap).describe()
 
 
 def _with_snapshot_age(figures: Mapping[str, Any]) -> dict[str, Any]:
     start = figures.get("outage", {}).get("start_ns")
     taken = figures.get("recovery", {}).get("snapshot_at_ns")
     age = start - taken if isinstance(start, int) and isinstance(taken, int) else None
-    return {**figures, "snapshot_age_ns": age}
+    return {**figures, "snapshot_age_ns": age, "resend_timer": _resend_timer(figures)}
 
 
 def _lookup(figures: Mapping[str, Any], path: tuple[str, ...], unit: str) -> str:

@@ -15,6 +15,8 @@
     replay_rate = 1000000            # WAL records replayed per second after the snapshot
     redirect = "500us"               # time for senders to reconnect to the promoted engine
     retransmit_timeout = "2ms"       # a sender resends an unacknowledged message after this
+    retransmit_backoff = 2           # ... and multiplies that timer by this after each resend
+    retransmit_max_timeout = "100ms" # ... up to this (a held message gets through this soon)
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from sim.scenario.distributions import ConstantDist, Distribution
-from sim.scenario.types import DurationNs, FrozenModel, PositiveDurationNs
+from sim.scenario.types import Count, DurationNs, FrozenModel, PositiveDurationNs
 
 
 class AuditConfig(FrozenModel):
@@ -32,7 +34,7 @@ class AuditConfig(FrozenModel):
     """Duration of one durable write (one record, or one group of records)."""
     group_commit: bool = True
     """Records that arrive while a write is in progress go out together in the next write."""
-    max_batch: int = Field(default=256, ge=1)
+    max_batch: Count = Field(default=256, ge=1)
     """Most records in one group-committed write."""
     snapshot_interval: PositiveDurationNs = 1_000_000_000
     """Simulated time between snapshots of the books (the replay starts at the last one)."""
@@ -42,16 +44,20 @@ class StandbyConfig(FrozenModel):
     """A standby that is promoted when heartbeats say its primary has died."""
 
     heartbeat_interval: PositiveDurationNs = 1_000_000
-    missed_beats: int = Field(default=3, ge=1)
+    missed_beats: Count = Field(default=3, ge=1)
     """Heartbeats missed in a row before the monitor declares the primary dead."""
     snapshot_load: DurationNs = 2_000_000
     """Time to load the last snapshot into the standby."""
-    replay_rate: int = Field(default=1_000_000, gt=0)
+    replay_rate: Count = Field(default=1_000_000, gt=0)
     """WAL records replayed per second (records written after the last snapshot)."""
     redirect: DurationNs = 500_000
     """Time for senders to reconnect to the promoted engine once it has caught up."""
     retransmit_timeout: PositiveDurationNs = 2_000_000
     """A sender resends a message not acknowledged this long after it was sent."""
+    retransmit_backoff: Count = Field(default=2, ge=1, le=1_000)
+    """Integer factor applied to the resend timer after each resend (1: a fixed timer)."""
+    retransmit_max_timeout: PositiveDurationNs = 100_000_000
+    """The resend timer grows no further (taken as ``retransmit_timeout`` if below it)."""
 
 
 class StandbysConfig(FrozenModel):

@@ -32,6 +32,10 @@ FAILOVER: dict[str, int] = {
     "replay_ns": 500_000,
     "messages_lost": 7,
     "retransmits": 9,
+    "max_retransmits_per_message": 3,
+    "retransmit_timeout_ns": 2_000_000,
+    "retransmit_backoff": 2,
+    "retransmit_max_timeout_ns": 5_000_000,
     "orders_delayed": 4,
 }
 COMPONENTS: dict[str, dict[str, int]] = {
@@ -91,6 +95,11 @@ def test_failover_figures_match_a_hand_computation() -> None:
     }
     assert (figures["messages_lost"], figures["retransmits"], figures["orders_delayed"]) == (
         7, 9, 4)
+    assert figures["resends"] == {
+        "total": 9, "max_per_message": 3,
+        "schedule": {"timeout_ns": 2_000_000, "backoff": 2, "max_timeout_ns": 5_000_000,
+                     "timers_ns": [2_000_000, 4_000_000, 5_000_000]},
+    }
     # delays > 0: 3, 5, 6, 6 ms; inverted CDF: p50 is the 2nd, p99 the 4th
     assert figures["outage_delay_ns"] == {"count": 4, "mean": 5_000_000.0, "p50": 5_000_000,
                                           "p99": 6_000_000, "max": 6_000_000}
@@ -134,6 +143,13 @@ def test_missing_counter_or_column_names_it() -> None:
     broken = {"failover.matching": {k: v for k, v in FAILOVER.items() if k != "replay_ns"}}
     with pytest.raises(ReportError, match=r"failover\.matching.*replay_ns"):
         failover_summary(orders_table(), broken, lost=0)
+    old = {"failover.matching": {k: v for k, v in FAILOVER.items()
+                                 if not k.startswith("retransmit_")}}
+    with pytest.raises(ReportError) as caught:
+        failover_summary(orders_table(), old, lost=0)
+    assert str(caught.value).startswith(
+        "components['failover.matching'] lacks retransmit_timeout_ns, retransmit_backoff, "
+        "retransmit_max_timeout_ns; ")
     with pytest.raises(ReportError, match="outage_delay_ns"):
         failover_summary(orders_table().drop_columns(["outage_delay_ns"]), COMPONENTS, lost=0)
 
@@ -243,6 +259,8 @@ def test_failover_table_shows_formatted_figures(tmp_path: Path, summary: dict[st
     assert rows["WAL replay"] == ["500us"]
     assert rows["redirect"] == ["500us"]
     assert (rows["messages lost"], rows["messages retransmitted"]) == (["7"], ["9"])
+    assert rows["most resends of one message"] == ["3"]
+    assert rows["resend timer"] == ["2ms x2 up to 5ms"]
     assert rows["orders delayed"] == ["4"]
     assert rows["extra latency of delayed orders: p99"] == ["6ms"]
     assert rows["end to end p99, sent in the outage"] == ["6.1ms"]
