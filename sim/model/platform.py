@@ -48,7 +48,7 @@ from sim.scenario.faults import (
 )
 from sim.scenario.inject import INJECT_SOURCE, expand_injections
 from sim.scenario.link import LINK_NAMES
-from sim.scenario.schema import Scenario, SourceConfig, check_scenario_faults
+from sim.scenario.schema import Scenario, SourceConfig
 
 Batches = Iterable[EventColumns] | Callable[[], Iterable[EventColumns]]
 """One source's batches, or a zero-argument function returning them (called once, at build)."""
@@ -110,7 +110,6 @@ class Platform:
         inject_origin_ns: int | None = None,
     ) -> None:
         self.scenario = scenario
-        check_scenario_faults(scenario, None)
         sources = scenario.data.sources
         names = [source.name for source in sources]
         if scenario.inject:
@@ -313,7 +312,7 @@ class Platform:
     def _build_failovers(self, streams: RandomStreams) -> dict[str, StageFailover]:
         """A failover controller per ``failover`` fault, by target stage.
 
-        ``check_faults`` has made sure each target has a standby (and the matching
+        The scenario's schema has made sure each target has a standby (and the matching
         engine an audit log), once per target. A lost order is resent over a new
         connection to the promoted standby: a copy of the link it first took
         (``<link>.resend``, same config, its own stream), so a resend never queues

@@ -43,7 +43,8 @@ sent in the window and delivers it at the window's end plus its normal delay
 (nothing is lost). ``extra_loss`` adds an independent loss probability to every
 attempt of a message sent in the window, on top of the link's own ``loss``: lost
 attempts are retransmitted after the link's ``retransmit_delay`` like its own
-losses (nothing is lost for good), so the link must have one. FIFO links stay
+losses (nothing is lost for good), so the link must have one (with
+``[topology.market_data]``, every subscriber link must). FIFO links stay
 FIFO. Faults on ``client_to_gateway`` also apply to injected orders' copy of that link.
 
 A kill switch turns the risk engine's switch on at ``at`` and off at ``at + duration``
@@ -56,73 +57,100 @@ It needs ``risk.enabled = true``.
 A failover's outage window is computed by the run (detection, snapshot load, WAL
 replay, redirection; see :mod:`sim.model.failover`).
 
-Targets, links and times are checked when the run starts (:func:`check_faults`);
-errors name ``faults[i].<key>``. A scenario without faults runs exactly as before.
+Every key is checked by the same pydantic pass as the rest of the scenario: targets and
+links are ``Literal`` types, ranges ``Field`` constraints, and what a fault needs from the
+other sections (a standby, the audit log, a link's ``retransmit_delay``, ``risk.enabled``,
+one failover per stage) by :func:`check_fault_context`, which ``Scenario`` calls from its
+model validator. Only ``at`` past the end of the data needs the data; the run checks it
+once, when it has read the sources (:func:`check_fault_window`). Errors name
+``faults[i].<key>``. A scenario without faults runs exactly as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from typing import TYPE_CHECKING, Annotated, Final, Literal
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Final, Literal, get_args
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, ValidationError, field_validator
+from pydantic_core import InitErrorDetails
 
 from sim.errors import ScenarioError
-from sim.scenario.link import LINK_NAMES
-from sim.scenario.types import Count, FrozenModel, _duration, default_omitted
+from sim.scenario.link import LINK_NAMES, LinkName
+from sim.scenario.types import Count, DurationNs, FrozenModel, PositiveDurationNs, default_omitted
+from sim.units import format_ns
 
-if TYPE_CHECKING:
-    from sim.scenario.risk import RiskConfig
-    from sim.scenario.schema import LinksConfig
+StageName = Literal["gateway", "risk", "matching"]
+"""A stage a fault can act on (the publisher neither pauses nor fails over)."""
 
-PAUSE_TARGETS: Final[tuple[str, ...]] = ("gateway", "risk", "matching")
+PAUSE_TARGETS: Final[tuple[StageName, ...]] = get_args(StageName)
 """Stages a ``pause`` fault can stall."""
 
-FAULT_LINKS: Final[tuple[str, ...]] = LINK_NAMES
+FAILOVER_TARGETS: Final[tuple[StageName, ...]] = get_args(StageName)
+"""Stages a ``failover`` fault can kill (the matching engine also needs its WAL)."""
+
+FAULT_LINKS: Final[tuple[LinkName, ...]] = LINK_NAMES
 """Links a ``link_degrade`` or ``partition`` fault can name (the ``[topology.links]`` keys)."""
 
-SignedDurationNs = Annotated[int, BeforeValidator(_duration)]
-"""A duration in int ns, sign unchecked here (:func:`check_faults` names bad values)."""
+
+def _one_of(allowed: tuple[str, ...], what: str) -> BeforeValidator:
+    """Refuse a value outside ``allowed`` saying what it is not and listing the choices.
+
+    Runs before the ``Literal`` check, whose generic message would not say what the key names.
+    """
+
+    def check(value: Any) -> Any:
+        if not isinstance(value, str) or value not in allowed:
+            text = repr(value)
+            text = text if len(text) <= 80 else text[:77] + "..."
+            raise ValueError(f"{text} {what}; use one of {', '.join(allowed)}")
+        return value
+
+    return BeforeValidator(check)
+
+
+PauseTarget = Annotated[StageName, _one_of(PAUSE_TARGETS, "is not a stage that can pause")]
+FailoverTarget = Annotated[StageName, _one_of(FAILOVER_TARGETS, "cannot fail over")]
+FaultLink = Annotated[LinkName, _one_of(FAULT_LINKS, "is not a link")]
 
 
 class _FaultBase(FrozenModel):
-    at: SignedDurationNs
-    """Start of the window, after the start of the data window (int ns)."""
-    duration: SignedDurationNs
-    """Length of the window (int ns, > 0; checked by :func:`check_faults`)."""
+    at: DurationNs
+    """Start of the window, after the start of the data window (int ns, >= 0)."""
+    duration: PositiveDurationNs
+    """Length of the window (int ns, > 0)."""
 
 
 class PauseFault(_FaultBase):
     """A stage starts no new service during the window."""
 
     kind: Literal["pause"]
-    target: str
+    target: PauseTarget
 
 
 class LinkDegradeFault(_FaultBase):
     """A link's latency draws are multiplied for messages sent during the window."""
 
     kind: Literal["link_degrade"]
-    link: str
+    link: FaultLink
     latency_multiplier: Count = Field(default=10, ge=1)
-    extra_loss: float = default_omitted(0.0)
-    """Added loss probability per attempt, in [0, 1) (checked by :func:`check_faults`)."""
-
+    extra_loss: float = default_omitted(0.0, ge=0, lt=1)
+    """Added loss probability per attempt, in [0, 1): every message must get through."""
 
 
 class PartitionFault(_FaultBase):
     """A link holds messages sent during the window and delivers them when it ends."""
 
     kind: Literal["partition"]
-    link: str
+    link: FaultLink
 
 
 class FailoverFault(FrozenModel):
     """The target dies at ``at``; a standby is promoted once heartbeats detect it."""
 
     kind: Literal["failover"]
-    target: str
-    at: SignedDurationNs
+    target: FailoverTarget
+    at: DurationNs
 
 
 class KillSwitchFault(_FaultBase):
@@ -131,12 +159,19 @@ class KillSwitchFault(_FaultBase):
     kind: Literal["kill_switch"]
     account: str | None = None
 
+    @field_validator("account")
+    @classmethod
+    def _account_name(cls, account: str | None) -> str | None:
+        if account is not None and (not account.strip() or account != account.strip()):
+            raise ValueError(
+                f"{account[:77]!r} is not an account name; write it without surrounding "
+                "spaces, or leave the key out for the global switch"
+            )
+        return account
+
 
 KILL_SWITCH_ALL: Final = "all accounts"
 """Subject of a global ``kill_switch`` fault in reports."""
-
-FAILOVER_TARGETS: Final[tuple[str, ...]] = ("gateway", "risk", "matching")
-"""Stages a ``failover`` fault can kill (the matching engine also needs its WAL)."""
 
 Fault = Annotated[
     PauseFault | LinkDegradeFault | PartitionFault | FailoverFault | KillSwitchFault,
@@ -152,115 +187,85 @@ def fault_subject(fault: Fault) -> str:
     return fault.target if isinstance(fault, PauseFault | FailoverFault) else fault.link
 
 
-def check_faults(
-    faults: Sequence[Fault],
-    window_ns: int | None,
-    standbys: Collection[str] = (),
-    audit_log: bool = False,
-    *,
-    links: LinksConfig | None = None,
-    risk: RiskConfig | None = None,
-) -> None:
-    """Raise :class:`ScenarioError` naming ``faults[i].<key>`` on a bad fault.
+@dataclass(frozen=True, slots=True)
+class FaultContext:
+    """What the rest of a scenario says that its faults depend on."""
+
+    standbys: Collection[str] = ()
+    """Stages with a standby (``[topology.standbys.<name>]``)."""
+    audit_log: bool = False
+    """Whether ``[topology.audit]`` is configured (a matching failover replays it)."""
+    risk_enabled: bool = True
+    """``risk.enabled``: a kill switch acts through the risk checks."""
+    missing_retransmit: Mapping[str, str] = field(default_factory=dict)
+    """Links without a ``retransmit_delay``, each with the key that would set it."""
+
+
+def check_fault_context(faults: Sequence[Fault], context: FaultContext) -> None:
+    """Raise a ``ValidationError`` at ``faults[i].<key>`` per fault the scenario cannot run.
+
+    Called by ``Scenario``'s model validator, so these errors read like any other key's.
+    """
+    problems: list[InitErrorDetails] = []
+    failed: dict[str, int] = {}
+    for index, fault in enumerate(faults):
+        for key, message in _context_problems(fault, context, failed):
+            problems.append(InitErrorDetails(  # the whole entry as input: no "(got ...)"
+                type="value_error", loc=("faults", index, key),
+                input=fault.model_dump(mode="json"), ctx={"error": message},
+            ))
+        if isinstance(fault, FailoverFault):
+            failed.setdefault(fault.target, index)
+    if problems:
+        raise ValidationError.from_exception_data("Scenario", problems)
+
+
+def _context_problems(
+    fault: Fault, context: FaultContext, failed: Mapping[str, int]
+) -> list[tuple[str, str]]:
+    """``(key, message)`` for what ``fault`` needs and the scenario does not give."""
+    if isinstance(fault, FailoverFault):
+        return _failover_problems(fault, context, failed)
+    if isinstance(fault, KillSwitchFault) and not context.risk_enabled:
+        return [("kind", "a kill switch acts through the risk checks, which are off; "
+                         "set risk.enabled = true")]
+    if isinstance(fault, LinkDegradeFault) and fault.extra_loss > 0:
+        where = context.missing_retransmit.get(fault.link)
+        if where is not None:
+            return [("extra_loss", f"lost attempts on {fault.link!r} are retransmitted after "
+                                   f'its retransmit_delay; set {where} (e.g. "200ms")')]
+    return []
+
+
+def _failover_problems(
+    fault: FailoverFault, context: FaultContext, failed: Mapping[str, int]
+) -> list[tuple[str, str]]:
+    target = fault.target
+    if target in failed:
+        return [("target", f"{target!r} already fails over in faults[{failed[target]}]; "
+                           "one failover per component and run")]
+    if target not in context.standbys:
+        return [("target", f"failover of {target!r} needs a standby; "
+                           f"add [topology.standbys.{target}]")]
+    if target == "matching" and not context.audit_log:
+        return [("target", f"failover of {target!r} replays the write-ahead log; "
+                           "add [topology.audit]")]
+    return []
+
+
+def check_fault_window(faults: Sequence[Fault], window_ns: int) -> None:
+    """Raise :class:`ScenarioError` naming ``faults[i].at`` for a fault after the data's end.
+
+    The one fault check that needs the data; every other is made by the schema.
 
     Args:
         faults: The scenario's faults.
-        window_ns: Length of the data window (``None``: unknown, only ``at >= 0`` holds).
-        standbys: Components that have a standby (``[topology.standbys.<name>]``).
-        audit_log: Whether ``[topology.audit]`` is configured (a failover replays it).
-        links: The scenario's ``[topology.links]``: ``extra_loss`` needs the link's
-            ``retransmit_delay`` (``None``: not known here, that check is skipped).
-        risk: The scenario's ``[risk]``: a ``kill_switch`` needs ``enabled = true``
-            (``None``: not known here, that check is skipped).
+        window_ns: Length of the replayed data window (int ns, after volume compression).
     """
-    failed: set[str] = set()
     for index, fault in enumerate(faults):
-        if isinstance(fault, FailoverFault):
-            _check_failover(index, fault, standbys, audit_log)
-            if fault.target in failed:
-                raise ScenarioError(
-                    f"faults[{index}].target: {fault.target!r} already fails over in an earlier "
-                    "fault; one failover per component and run"
-                )
-            failed.add(fault.target)
-        elif isinstance(fault, PauseFault):
-            if fault.target not in PAUSE_TARGETS:
-                raise ScenarioError(
-                    f"faults[{index}].target: {fault.target!r} is not a stage that can pause; "
-                    f"use one of {', '.join(PAUSE_TARGETS)}"
-                )
-        elif isinstance(fault, KillSwitchFault):
-            _check_kill_switch(index, fault, risk)
-        else:
-            _check_link_fault(index, fault, links)
-        if not isinstance(fault, FailoverFault) and fault.duration <= 0:
+        if fault.at > window_ns:
             raise ScenarioError(
-                f"faults[{index}].duration: {fault.duration} ns; a fault needs a positive duration"
-            )
-        if fault.at < 0 or (window_ns is not None and fault.at > window_ns):
-            raise ScenarioError(
-                f"faults[{index}].at: {fault.at} ns is outside the data window "
-                f"(0 to {window_ns if window_ns is not None else '...'} ns after its start); "
+                f"faults[{index}].at: {format_ns(fault.at)} ({fault.at} ns) is after the end "
+                f"of the data window, {format_ns(window_ns)} ({window_ns} ns) after its start; "
                 "schedule the fault inside the window"
             )
-
-
-def _check_link_fault(
-    index: int, fault: LinkDegradeFault | PartitionFault, links: LinksConfig | None
-) -> None:
-    if fault.link not in FAULT_LINKS:
-        raise ScenarioError(
-            f"faults[{index}].link: {fault.link!r} is not a link; "
-            f"use one of {', '.join(FAULT_LINKS)}"
-        )
-    if not isinstance(fault, LinkDegradeFault):
-        return
-    if not 0 <= fault.extra_loss < 1:
-        raise ScenarioError(
-            f"faults[{index}].extra_loss: {fault.extra_loss}; a loss probability is "
-            "at least 0 and below 1 (every message must get through eventually)"
-        )
-    if (
-        fault.extra_loss > 0
-        and links is not None
-        and getattr(links, fault.link).retransmit_delay is None
-    ):
-        raise ScenarioError(
-            f"faults[{index}].extra_loss: lost attempts on {fault.link!r} are retransmitted "
-            f"after its retransmit_delay; set [topology.links.{fault.link}].retransmit_delay "
-            '(e.g. "200ms")'
-        )
-
-
-def _check_kill_switch(index: int, fault: KillSwitchFault, risk: RiskConfig | None) -> None:
-    account = fault.account
-    if account is not None and (not account.strip() or account != account.strip()):
-        raise ScenarioError(
-            f"faults[{index}].account: {account!r} is not an account name; write it without "
-            "surrounding spaces, or leave the key out for the global switch"
-        )
-    if risk is not None and not risk.enabled:
-        raise ScenarioError(
-            f"faults[{index}].kind: a kill switch acts through the risk checks, which are off; "
-            "set risk.enabled = true"
-        )
-
-
-def _check_failover(
-    index: int, fault: FailoverFault, standbys: Collection[str], audit_log: bool
-) -> None:
-    if fault.target not in FAILOVER_TARGETS:
-        raise ScenarioError(
-            f"faults[{index}].target: {fault.target!r} cannot fail over; "
-            f"use one of {', '.join(FAILOVER_TARGETS)}"
-        )
-    if fault.target not in standbys:
-        raise ScenarioError(
-            f"faults[{index}].target: failover of {fault.target!r} needs a standby; "
-            f"add [topology.standbys.{fault.target}]"
-        )
-    if fault.target == "matching" and not audit_log:
-        raise ScenarioError(
-            f"faults[{index}].target: failover of {fault.target!r} replays the write-ahead log; "
-            "add [topology.audit]"
-        )

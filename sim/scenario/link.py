@@ -7,22 +7,25 @@ import cycle; ``sim.scenario.schema`` re-exports it.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Literal, get_args
 
 from pydantic import Field, model_validator
 
 from sim.scenario.distributions import ConstantDist, Distribution
 from sim.scenario.types import Count, DurationNs, Flag, FrozenModel, SizeBytes, default_omitted
 
-__all__ = ["LINK_NAMES", "LinkConfig"]
+__all__ = ["LINK_NAMES", "LinkConfig", "LinkName"]
 
-LINK_NAMES: Final[tuple[str, ...]] = (
+LinkName = Literal[
     "client_to_gateway",
     "gateway_to_risk",
     "risk_to_matching",
     "matching_to_client",
     "market_data",
-)
+]
+"""A named hop of the platform, as a type (fault ``link`` keys are checked against it)."""
+
+LINK_NAMES: Final[tuple[LinkName, ...]] = get_args(LinkName)
 """The platform's named hops: the ``[topology.links]`` keys, in path order."""
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.errors import ScenarioError
-from sim.scenario.schema import Scenario, check_scenario_faults
+from sim.scenario.schema import Scenario
 from sim.scenario.types import TomlInt
 
 MAX_EXTENDS_DEPTH = 16
@@ -37,7 +37,6 @@ def load_scenario(path: Path | str, overrides: Iterable[str] = ()) -> Scenario:
             _apply_override(resolved, override, path)
         _resolve_paths(resolved, path.parent)
         scenario = scenario_from_dict(resolved, source=f"{path} (with --set overrides)")
-    check_scenario_faults(scenario, None)  # targets, links, durations: before any data is read
     return scenario
 
 
@@ -72,8 +71,9 @@ def format_validation_error(exc: ValidationError, source: str) -> str:
 
 
 def _describe_error(error: Any) -> str:
-    """``key.path: problem (got value)`` for one pydantic error, on one line."""
-    key = ".".join(_key_part(part) for part in error["loc"] if not _is_union_tag(part))
+    """``key.path[i].key: problem (got value)`` for one pydantic error, on one line."""
+    key = "".join(f"[{part}]" if isinstance(part, int) else f".{_key_part(part)}"
+                  for part in error["loc"] if not _is_union_tag(part)).removeprefix(".")
     bad = error.get("input")
     problem = str(error["msg"]).removeprefix("Value error, ").replace("Input should be", "must be")
     if error["type"] == "extra_forbidden":

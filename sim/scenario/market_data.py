@@ -104,7 +104,7 @@ class MarketDataConfig(FrozenModel):
             leader = first.setdefault(subscriber.tier, index)
             if subscriber.link != self.subscribers[leader].link:
                 raise ValueError(
-                    f"subscribers.{index}.link differs from subscribers.{leader}.link, but "
+                    f"subscribers[{index}].link differs from subscribers[{leader}].link, but "
                     f"both are in tier {subscriber.tier!r}; in multicast a tier shares one "
                     "link, so give them the same link or different tiers"
                 )

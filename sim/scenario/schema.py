@@ -19,9 +19,9 @@ from pydantic import (
 
 from sim.errors import ScenarioError
 from sim.scenario.distributions import ConstantDist, Distribution, ExponentialDist
-from sim.scenario.faults import Fault, check_faults
+from sim.scenario.faults import Fault, FaultContext, check_fault_context, check_fault_window
 from sim.scenario.inject import INJECT_SOURCE, InjectedOrderConfig
-from sim.scenario.link import LinkConfig
+from sim.scenario.link import LINK_NAMES, LinkConfig
 from sim.scenario.market_data import MarketDataConfig
 from sim.scenario.risk import RiskConfig
 from sim.scenario.standby import AuditConfig, StandbysConfig
@@ -213,18 +213,51 @@ class Scenario(FrozenModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _faults_fit_the_scenario(self) -> Scenario:
+        if self.faults:
+            check_fault_context(self.faults, _fault_context(self))
+        return self
 
-def check_scenario_faults(scenario: Scenario, window_ns: int | None) -> None:
-    """Check ``scenario.faults`` against its topology and risk (see :func:`check_faults`).
+
+def _fault_context(scenario: Scenario) -> FaultContext:
+    """What ``scenario``'s faults may need: standbys, the audit log, risk, retransmits."""
+    topology = scenario.topology
+    links = topology.links
+    missing: dict[str, str] = {
+        name: f"[topology.links.{name}].retransmit_delay"
+        for name in LINK_NAMES
+        if getattr(links, name).retransmit_delay is None
+    }
+    if topology.market_data is not None:  # its subscribers' links replace links.market_data
+        bare = [index for index, subscriber in enumerate(topology.market_data.subscribers)
+                if subscriber.link.retransmit_delay is None]
+        missing.pop("market_data", None)
+        if bare:
+            others = len(bare) - 1
+            missing["market_data"] = (
+                f"topology.market_data.subscribers[{bare[0]}].link.retransmit_delay"
+                + (f" and on the {others} other subscriber link{'s' if others > 1 else ''} "
+                   "without one" if others else "")
+            )
+    standbys = topology.standbys
+    return FaultContext(
+        standbys=[name for name in type(standbys).model_fields
+                  if getattr(standbys, name) is not None],
+        audit_log=topology.audit is not None,
+        risk_enabled=scenario.risk.enabled,
+        missing_retransmit=missing,
+    )
+
+
+def check_scenario_faults(scenario: Scenario, window_ns: int) -> None:
+    """Check that every fault starts inside the data window (the schema checked the rest).
 
     Args:
         scenario: The resolved scenario.
-        window_ns: Length of the data window (``None``: unknown, only ``at >= 0`` holds).
+        window_ns: Length of the replayed data window (int ns, after volume compression).
     """
-    standbys = scenario.topology.standbys
-    names = [name for name in type(standbys).model_fields if getattr(standbys, name) is not None]
     try:
-        check_faults(scenario.faults, window_ns, names, scenario.topology.audit is not None,
-                     links=scenario.topology.links, risk=scenario.risk)
+        check_fault_window(scenario.faults, window_ns)
     except ScenarioError as exc:
         raise ScenarioError(f"{scenario.source}: {exc}") from None

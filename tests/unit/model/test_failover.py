@@ -18,7 +18,7 @@ from sim.errors import ScenarioError
 from sim.model.platform import Platform
 from sim.model.testing import constant_topology, synthetic_orders
 from sim.report.summary import order_figures
-from sim.scenario.faults import check_faults
+from sim.scenario.loader import scenario_from_dict
 from sim.scenario.schema import Scenario
 
 LINK_NS = 10_000
@@ -197,20 +197,35 @@ def test_stateless_stage_fails_over_to_a_hot_standby_losing_nothing(target: str)
 
 
 @pytest.mark.parametrize(
-    ("standbys", "audit", "target", "message"),
+    ("standbys", "audit", "targets", "message"),
     [
-        ((), True, "matching", r"faults\[0\]\.target: .*needs a standby.*topology\.standbys"),
-        (("matching",), False, "matching", r"faults\[0\]\.target: .*\[topology\.audit\]"),
-        (("matching",), True, "publisher", r"faults\[0\]\.target: 'publisher' cannot fail over"),
-        (("matching",), True, "risk", r"faults\[0\]\.target: .*'risk' needs a standby"),
+        ((), True, ["matching"],
+         "faults[0].target: failover of 'matching' needs a standby; "
+         "add [topology.standbys.matching]"),
+        (("matching",), False, ["matching"],
+         "faults[0].target: failover of 'matching' replays the write-ahead log; "
+         "add [topology.audit]"),
+        (("matching",), True, ["publisher"],
+         "faults[0].target: 'publisher' cannot fail over; use one of gateway, risk, matching"),
+        (("matching",), True, ["risk"],
+         "faults[0].target: failover of 'risk' needs a standby; add [topology.standbys.risk]"),
+        (("risk",), False, ["risk", "risk"],
+         "faults[1].target: 'risk' already fails over in faults[0]; "
+         "one failover per component and run"),
     ],
 )
-def test_bad_failover_is_refused_naming_the_key(
-    standbys: tuple[str, ...], audit: bool, target: str, message: str
+def test_bad_failover_is_refused_by_the_schema_naming_the_key(
+    standbys: tuple[str, ...], audit: bool, targets: list[str], message: str
 ) -> None:
-    fault = _scenario(failover=True).faults[0].model_copy(update={"target": target})
-    with pytest.raises(ScenarioError, match=message):
-        check_faults([fault], 10**9, standbys, audit)
+    topology: dict[str, Any] = {"standbys": {name: {} for name in standbys}}
+    if audit:
+        topology["audit"] = {}
+    faults = [{"kind": "failover", "target": target, "at": "1s"} for target in targets]
+    raw = {"name": "t", "data": {"sources": [{"path": "c.parquet"}]}, "topology": topology,
+           "faults": faults}
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from_dict(raw, source="f.toml")
+    assert str(caught.value) == f"f.toml: invalid scenario: {message}"
 
 
 FAILOVER_TOML = '[[faults]]\nkind = "failover"\ntarget = "matching"\nat = "50ms"\n'

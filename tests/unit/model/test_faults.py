@@ -16,9 +16,9 @@ from sim.model.server import Stage, StageStamps
 from sim.runner import run_scenario
 from sim.scenario import load_scenario
 from sim.scenario.distributions import ConstantDist
-from sim.scenario.faults import PartitionFault, PauseFault, check_faults
+from sim.scenario.faults import PartitionFault, PauseFault, check_fault_window
 from sim.scenario.loader import scenario_from_dict
-from sim.scenario.schema import LinkConfig, StageConfig
+from sim.scenario.schema import LinkConfig, StageConfig, check_scenario_faults
 
 BASE: dict[str, Any] = {"name": "s", "data": {"sources": [{"path": "x.parquet"}]}}
 
@@ -101,21 +101,52 @@ def test_faults_parse_by_kind_and_stay_out_of_fault_free_dumps() -> None:
 @pytest.mark.parametrize(
     ("fault", "message"),
     [
-        ({"kind": "pause", "target": "publisher"}, r"faults\[1\]\.target"),
-        ({"kind": "partition", "link": "nowhere"}, r"faults\[1\]\.link"),
-        ({"kind": "pause", "target": "risk", "at": "11s"}, r"faults\[1\]\.at"),
-        ({"kind": "pause", "target": "risk", "at": -1}, r"faults\[1\]\.at"),
-        ({"kind": "pause", "target": "risk", "duration": 0}, r"faults\[1\]\.duration"),
+        ({"kind": "pause", "target": "publisher"},
+         "faults[1].target: 'publisher' is not a stage that can pause; "
+         "use one of gateway, risk, matching"),
+        ({"kind": "pause", "target": 3},
+         "faults[1].target: 3 is not a stage that can pause; use one of gateway, risk, matching"),
+        ({"kind": "failover", "target": "publisher"},
+         "faults[1].target: 'publisher' cannot fail over; use one of gateway, risk, matching"),
+        ({"kind": "partition", "link": "nowhere"},
+         "faults[1].link: 'nowhere' is not a link; use one of client_to_gateway, "
+         "gateway_to_risk, risk_to_matching, matching_to_client, market_data"),
+        ({"kind": "pause", "target": "risk", "at": -1},
+         "faults[1].at: must be greater than or equal to 0 (got -1)"),
+        ({"kind": "pause", "target": "risk", "at": "-2ms"},
+         "faults[1].at: must be greater than or equal to 0 (got '-2ms')"),
+        ({"kind": "pause", "target": "risk", "duration": 0},
+         "faults[1].duration: must be greater than 0 (got 0)"),
         ({"kind": "link_degrade", "link": "market_data", "duration": -5},
-         r"faults\[1\]\.duration"),
+         "faults[1].duration: must be greater than 0 (got -5)"),
+        ({"kind": "link_degrade", "link": "market_data", "latency_multiplier": 0},
+         "faults[1].latency_multiplier: must be greater than or equal to 1 (got 0)"),
     ],
 )
-def test_bad_faults_name_the_key(fault: dict[str, Any], message: str) -> None:
+def test_bad_faults_are_refused_by_the_schema_naming_the_key(
+    fault: dict[str, Any], message: str
+) -> None:
+    """The same pydantic pass as every other key: file, ``faults[i].<key>``, one line."""
     good = {"kind": "pause", "target": "gateway", "at": "1s", "duration": "1ms"}
-    bad = {"at": "1s", "duration": "1ms", **fault}
-    scenario = scenario_from_dict({**BASE, "faults": [good, bad]})
-    with pytest.raises(ScenarioError, match=message):
-        check_faults(scenario.faults, 10 * 10**9)
+    bad = {"at": "1s", **({} if fault["kind"] == "failover" else {"duration": "1ms"}), **fault}
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from_dict({**BASE, "faults": [good, bad]}, source="s.toml")
+    assert str(caught.value) == f"s.toml: invalid scenario: {message}"
+
+
+def test_a_fault_after_the_data_window_is_refused_when_the_window_is_known() -> None:
+    """The one check that needs the data: ``at`` past the window's end (``at`` = end is in)."""
+    scenario = scenario_from_dict({**BASE, "faults": [
+        {"kind": "pause", "target": "gateway", "at": "10s", "duration": "1ms"},
+        {"kind": "failover", "target": "risk", "at": "10001ms"},
+    ], "topology": {"standbys": {"risk": {}}}}, source="s.toml")
+    check_fault_window(scenario.faults[:1], 10 * 10**9)
+    with pytest.raises(ScenarioError) as caught:
+        check_scenario_faults(scenario, 10 * 10**9)
+    assert str(caught.value) == (
+        "s.toml: faults[1].at: 10s (10001000000 ns) is after the end of the data window, "
+        "10s (10000000000 ns) after its start; schedule the fault inside the window"
+    )
 
 
 PAUSE = '[[faults]]\nkind = "pause"\ntarget = "matching"\nat = "50ms"\nduration = "5ms"\n'
@@ -157,5 +188,5 @@ def test_run_refuses_a_fault_after_the_window(make_scenario: Any) -> None:
 
 def test_a_fault_missing_a_key_is_named_without_its_kind(make_scenario: Any) -> None:
     bad = make_scenario('[[faults]]\nkind = "pause"\ntarget = "matching"\nat = "1ms"\n')
-    with pytest.raises(ScenarioError, match=r"faults\.0\.duration: Field required"):
+    with pytest.raises(ScenarioError, match=r"faults\[0\]\.duration: Field required"):
         load_scenario(bad)

@@ -18,7 +18,7 @@ from sim.model.testing import constant_topology, events, synthetic_orders
 from sim.runner import fault_windows, run_scenario
 from sim.scenario import load_scenario
 from sim.scenario.distributions import ConstantDist
-from sim.scenario.faults import KillSwitchFault, check_faults
+from sim.scenario.faults import KillSwitchFault, LinkDegradeFault
 from sim.scenario.loader import scenario_from_dict
 from sim.scenario.schema import LinkConfig, Scenario
 
@@ -266,7 +266,8 @@ def test_kill_switch_windows_are_listed_with_their_account() -> None:
 def test_zero_extra_loss_stays_out_of_dumps() -> None:
     degrade = {"kind": "link_degrade", "link": "market_data", "at": "1s", "duration": "1ms"}
     assert "extra_loss" not in _scenario({}, [degrade]).model_dump()["faults"][0]
-    dumped = _scenario({}, [{**degrade, "extra_loss": 0.25}]).model_dump()["faults"][0]
+    retransmit = {"topology": {"links": {"market_data": {"retransmit_delay": "1ms"}}}}
+    dumped = _scenario(retransmit, [{**degrade, "extra_loss": 0.25}]).model_dump()["faults"][0]
     assert dumped["extra_loss"] == 0.25
 
 
@@ -276,46 +277,77 @@ BASE: dict[str, Any] = {"name": "s", "data": {"sources": [{"path": "x.parquet"}]
 RETRANSMIT = {"topology": {"links": {"risk_to_matching": {"retransmit_delay": "1ms"}}}}
 
 
+FANOUT = {"topology": {"links": {"market_data": {"retransmit_delay": "1ms"}}, "market_data": {
+    "subscribers": [{"name": "a", "link": {"retransmit_delay": "1ms"}}, {"name": "b"},
+                    {"name": "c"}]}}}
+
+
 @pytest.mark.parametrize(
     ("fault", "body", "message"),
     [
         ({"kind": "link_degrade", "link": "gateway_to_risk", "extra_loss": 0.2}, RETRANSMIT,
-         r"faults\[1\]\.extra_loss: .*\[topology\.links\.gateway_to_risk\]\.retransmit_delay"),
+         "faults[1].extra_loss: lost attempts on 'gateway_to_risk' are retransmitted after its "
+         'retransmit_delay; set [topology.links.gateway_to_risk].retransmit_delay (e.g. "200ms")'),
+        ({"kind": "link_degrade", "link": "market_data", "extra_loss": 0.2}, FANOUT,
+         "faults[1].extra_loss: lost attempts on 'market_data' are retransmitted after its "
+         "retransmit_delay; set topology.market_data.subscribers[1].link.retransmit_delay and "
+         'on the 1 other subscriber link without one (e.g. "200ms")'),
         ({"kind": "link_degrade", "link": "risk_to_matching", "extra_loss": 1.0}, RETRANSMIT,
-         r"faults\[1\]\.extra_loss: 1\.0"),
+         "faults[1].extra_loss: must be less than 1 (got 1.0)"),
         ({"kind": "link_degrade", "link": "risk_to_matching", "extra_loss": -0.1}, RETRANSMIT,
-         r"faults\[1\]\.extra_loss"),
-        ({"kind": "kill_switch", "at": -1}, {}, r"faults\[1\]\.at"),
-        ({"kind": "kill_switch", "at": "11s"}, {}, r"faults\[1\]\.at"),
-        ({"kind": "kill_switch", "duration": 0}, {}, r"faults\[1\]\.duration"),
-        ({"kind": "kill_switch", "account": ""}, {}, r"faults\[1\]\.account"),
-        ({"kind": "kill_switch", "account": " acct_7"}, {}, r"faults\[1\]\.account"),
+         "faults[1].extra_loss: must be greater than or equal to 0 (got -0.1)"),
+        ({"kind": "kill_switch", "at": -1}, {},
+         "faults[1].at: must be greater than or equal to 0 (got -1)"),
+        ({"kind": "kill_switch", "duration": 0}, {},
+         "faults[1].duration: must be greater than 0 (got 0)"),
+        ({"kind": "kill_switch", "account": ""}, {},
+         "faults[1].account: '' is not an account name; write it without surrounding spaces, "
+         "or leave the key out for the global switch"),
+        ({"kind": "kill_switch", "account": " acct_7"}, {},
+         "faults[1].account: ' acct_7' is not an account name; write it without surrounding "
+         "spaces, or leave the key out for the global switch"),
         ({"kind": "kill_switch"}, {"risk": {"enabled": False}},
-         r"faults\[1\]\.kind: .*risk\.enabled = true"),
+         "faults[1].kind: a kill switch acts through the risk checks, which are off; "
+         "set risk.enabled = true"),
     ],
 )
-def test_bad_faults_name_the_key(fault: dict[str, Any], body: dict[str, Any],
-                                 message: str) -> None:
+def test_bad_faults_are_refused_by_the_schema_naming_the_key(
+    fault: dict[str, Any], body: dict[str, Any], message: str
+) -> None:
     good = {"kind": "link_degrade", "link": "risk_to_matching", "at": "1s", "duration": "1ms",
             "extra_loss": 0.5}
     bad = {"at": "1s", "duration": "1ms", **fault}
-    scenario = scenario_from_dict({**BASE, **RETRANSMIT, **body, "faults": [good, bad]})
-    with pytest.raises(ScenarioError, match=message):
-        check_faults(scenario.faults, 10 * 10**9, links=scenario.topology.links,
-                     risk=scenario.risk)
+    topology = {**RETRANSMIT["topology"], **body.get("topology", {})}
+    links = {**RETRANSMIT["topology"]["links"], **body.get("topology", {}).get("links", {})}
+    raw = {**BASE, **body, "topology": {**topology, "links": links}, "faults": [good, bad]}
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from_dict(raw, source="s.toml")
+    assert str(caught.value) == f"s.toml: invalid scenario: {message}"
+
+
+def test_extra_loss_on_fanout_subscriber_links_that_retransmit_is_accepted() -> None:
+    """With fan-out, the subscribers' links carry market data: theirs is the delay checked."""
+    degrade = {"kind": "link_degrade", "link": "market_data", "at": "1s", "duration": "1ms",
+               "extra_loss": 0.2}
+    subscribers = [{"name": "a", "link": {"retransmit_delay": "1ms"}}]
+    scenario = scenario_from_dict({**BASE, "topology": {"market_data": {
+        "subscribers": subscribers}}, "faults": [degrade]})
+    assert scenario.topology.links.market_data.retransmit_delay is None
+    assert isinstance(scenario.faults[0], LinkDegradeFault)
+    assert scenario.faults[0].extra_loss == 0.2
 
 
 def test_kill_switch_needs_a_duration() -> None:
-    with pytest.raises(ScenarioError, match=r"faults\.0\.duration: Field required"):
+    with pytest.raises(ScenarioError, match=r"faults\[0\]\.duration: Field required"):
         scenario_from_dict({**BASE, "faults": [{"kind": "kill_switch", "at": "1s"}]})
 
 
-def test_platform_refuses_extra_loss_without_retransmit_delay_when_built() -> None:
+def test_extra_loss_without_retransmit_delay_is_refused_before_a_platform_is_built() -> None:
     fault = {"kind": "link_degrade", "link": "gateway_to_risk", "at": 0, "duration": "1ms",
              "extra_loss": 0.1}
-    with pytest.raises(ScenarioError, match=r"faults\[0\]\.extra_loss"):
-        Platform(_scenario({"topology": constant_topology()}, [fault]),
-                 [[events([(1_000, "add", 1, 1, 10_000, 1)])]], 1)
+    raw = {**BASE, "topology": constant_topology(), "faults": [fault]}
+    with pytest.raises(ScenarioError, match=r"faults\[0\]\.extra_loss: lost attempts"):
+        scenario_from_dict(raw)
 
 
 def test_run_scenario_refuses_extra_loss_without_retransmit_delay(make_scenario: Any) -> None:

@@ -30,9 +30,9 @@ def test_inject_orders_parse_with_defaults() -> None:
         ({"price": None}, "exactly one of price or price_offset_bps"),
         ({"price_offset_bps": 10}, "exactly one of price or price_offset_bps"),
         ({"type": "market"}, "neither price nor price_offset_bps"),
-        ({"qty": 0}, r"inject\.0\.qty"),
-        ({"side": "long"}, r"inject\.0\.side"),
-        ({"colour": "red"}, r"inject\.0\.colour"),
+        ({"qty": 0}, r"inject\[0\]\.qty"),
+        ({"side": "long"}, r"inject\[0\]\.side"),
+        ({"colour": "red"}, r"inject\[0\]\.colour"),
     ],
 )
 def test_bad_inject_orders_are_refused_naming_the_key(change: dict[str, Any], message: str) -> None:

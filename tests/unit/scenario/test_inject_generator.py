@@ -42,11 +42,11 @@ def test_expansion_keeps_entry_order_and_single_orders_are_one_each() -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"count": 3}, r"inject\.0\.every: .*count = 3 needs every"),
-        ({"count": 0}, r"inject\.0\.count"),
-        ({"every": "0s"}, r"inject\.0\.every"),
-        ({"every": 1.5}, r"inject\.0\.every: .*durations are exact"),
-        ({"count": 3, "every": "1ms", "qty_step": -5}, r"inject\.0\.qty_step: .*qty 0"),
+        ({"count": 3}, r"inject\[0\]\.every: .*count = 3 needs every"),
+        ({"count": 0}, r"inject\[0\]\.count"),
+        ({"every": "0s"}, r"inject\[0\]\.every"),
+        ({"every": 1.5}, r"inject\[0\]\.every: .*durations are exact"),
+        ({"count": 3, "every": "1ms", "qty_step": -5}, r"inject\[0\]\.qty_step: .*qty 0"),
     ],
 )
 def test_bad_generator_keys_are_refused_naming_the_key(

@@ -73,12 +73,14 @@ def test_fault_errors_name_the_file(tmp_path: Path) -> None:
     path.write_text(HEAD + '[[faults]]\nkind = "pause"\ntarget = "publisher"\nat = "1ms"\n'
                     'duration = "1ms"\n', encoding="utf-8")
     assert refusal(path) == (
-        f"{path}: faults[0].target: 'publisher' is not a stage that can pause; use one of "
-        "gateway, risk, matching"
-    )
-    assert refusal(path, ("faults.0.target=nowhere",)) == (
-        f"{path} (with --set overrides): faults[0].target: 'nowhere' is not a stage that can "
+        f"{path}: invalid scenario: faults[0].target: 'publisher' is not a stage that can "
         "pause; use one of gateway, risk, matching"
+    )
+    path.write_text(path.read_text(encoding="utf-8").replace("publisher", "gateway"),
+                    encoding="utf-8")
+    assert refusal(path, ("faults.0.target=nowhere",)) == (
+        f"{path} (with --set overrides): invalid scenario: faults[0].target: 'nowhere' is not "
+        "a stage that can pause; use one of gateway, risk, matching"
     )
 
 

@@ -97,14 +97,14 @@ def test_at_least_one_subscriber_is_required() -> None:
 @pytest.mark.parametrize(
     ("subscriber", "key", "problem"),
     [
-        ({"name": "Algo"}, "subscribers.0.name", "should match pattern"),
-        ({"name": "a", "tier": "9x"}, "subscribers.0.tier", "should match pattern"),
-        ({"name": "a", "buffer": 0}, "subscribers.0.buffer", "greater than or equal to 1"),
-        ({"name": "a", "on_full": "block"}, "subscribers.0.on_full", "'drop' or 'disconnect'"),
+        ({"name": "Algo"}, "subscribers[0].name", "should match pattern"),
+        ({"name": "a", "tier": "9x"}, "subscribers[0].tier", "should match pattern"),
+        ({"name": "a", "buffer": 0}, "subscribers[0].buffer", "greater than or equal to 1"),
+        ({"name": "a", "on_full": "block"}, "subscribers[0].on_full", "'drop' or 'disconnect'"),
         ({"name": "a", "consume": {"kind": "constant", "value": 0.5}},
-         "subscribers.0.consume", "durations are exact"),
-        ({"name": "a", "link": {"fifo": False}}, "subscribers.0.link", "must be FIFO"),
-        ({"name": "a", "colour": "red"}, "subscribers.0.colour", "unknown key"),
+         "subscribers[0].consume", "durations are exact"),
+        ({"name": "a", "link": {"fifo": False}}, "subscribers[0].link", "must be FIFO"),
+        ({"name": "a", "colour": "red"}, "subscribers[0].colour", "unknown key"),
     ],
 )
 def test_bad_subscriber_keys_are_rejected_naming_the_key(
@@ -131,7 +131,7 @@ def test_multicast_tier_members_must_share_one_link() -> None:
         ],
     }
     message = _error(section)
-    assert "subscribers.1.link differs from subscribers.0.link" in message
+    assert "subscribers[1].link differs from subscribers[0].link" in message
     assert "'colo'" in message
     unicast = scenario_from_dict(_market_data({**section, "mode": "unicast"}))
     assert unicast.topology.market_data is not None

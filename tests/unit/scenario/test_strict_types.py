@@ -104,13 +104,13 @@ def test_fault_and_inject_durations_need_units(tmp_path: Path) -> None:
     fault = '[[faults]]\nkind = "pause"\ntarget = "risk"\nat = "1ms"\nduration = 5\n'
     path = write(tmp_path, HEAD + fault)
     assert refusal(path) == (
-        f'{path}: invalid scenario: faults.0.duration: 5 has no unit; write it as a string '
+        f'{path}: invalid scenario: faults[0].duration: 5 has no unit; write it as a string '
         'with a unit, e.g. "5s" or "5us"'
     )
     inject = ('[[inject]]\nat = 2\nsymbol = "A"\nside = "buy"\nqty = 1\ntype = "market"\n')
     path = write(tmp_path, HEAD + inject)
     assert refusal(path).endswith(
-        'inject.0.at: 2 has no unit; write it as a string with a unit, e.g. "2s" or "2us"'
+        'inject[0].at: 2 has no unit; write it as a string with a unit, e.g. "2s" or "2us"'
     )
 
 
