@@ -24,7 +24,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from sim.scenario.distributions import ConstantDist, Distribution
-from sim.scenario.types import Count, DurationNs, FrozenModel, PositiveDurationNs
+from sim.scenario.types import Count, DurationNs, Flag, FrozenModel, PositiveDurationNs
 
 
 class AuditConfig(FrozenModel):
@@ -32,7 +32,7 @@ class AuditConfig(FrozenModel):
 
     write: Distribution = Field(default_factory=lambda: ConstantDist(value=20_000))
     """Duration of one durable write (one record, or one group of records)."""
-    group_commit: bool = True
+    group_commit: Flag = True
     """Records that arrive while a write is in progress go out together in the next write."""
     max_batch: Count = Field(default=256, ge=1)
     """Most records in one group-committed write."""

@@ -172,3 +172,26 @@ def test_cli_set_with_a_string_count_exits_2(tmp_path: Path) -> None:
         f"error: {path} (with --set overrides): invalid scenario: topology.gateway.workers: "
         f"{NOT_WHOLE} a string (got '3')"
     )
+
+
+@pytest.mark.parametrize(
+    ("table", "line", "problem"),
+    [
+        ("[topology.audit]", 'max_batch = "256"', f"topology.audit.max_batch: {NOT_WHOLE} a string "
+         "(got '256')"),
+        ("[topology.audit]", "group_commit = 1",
+         "topology.audit.group_commit: must be true or false, not a number (got 1)"),
+        ("[topology.audit]", 'group_commit = "no"',
+         "topology.audit.group_commit: must be true or false, not a string (got 'no')"),
+        ("[topology.standbys.risk]", "missed_beats = 3.0",
+         f"topology.standbys.risk.missed_beats: {NOT_WHOLE} a float (got 3.0)"),
+        ("[topology.standbys.matching]", "replay_rate = true",
+         f"topology.standbys.matching.replay_rate: {NOT_WHOLE} a boolean (got true)"),
+    ],
+)
+def test_audit_and_standby_counts_and_switches_are_strict(
+    tmp_path: Path, table: str, line: str, problem: str
+) -> None:
+    """Counts refuse strings, floats and booleans; ``group_commit`` takes only true/false."""
+    path = write(tmp_path, f"{HEAD}{table}\n{line}\n")
+    assert refusal(path) == f"{path}: invalid scenario: {problem}"
