@@ -187,6 +187,7 @@ class ExchangeFeed:
             self.engine.set_time_in_force(first, batch.tif[routed])
         if batch.account is None or not batch.accounts:
             return
+        self.recorder.source_accounts[self.source_code] = len(batch.accounts)
         accounts = self.recorder.accounts
         known = {name: code for code, name in enumerate(accounts)}
         for name in batch.accounts:

@@ -106,6 +106,8 @@ class OrderRecorder:
         self.sources: tuple[str, ...] = tuple(sources)
         self.symbols: list[str] = []
         self.accounts: list[str] = []
+        self.source_accounts: list[int] = [0] * len(self.sources)
+        """Distinct accounts in each source's data (set by its feed on load; 0: none)."""
         self.reasons: list[str] = []
         self._symbol_codes: dict[str, int] = {}
         self._reason_codes: dict[str, int] = {}

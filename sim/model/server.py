@@ -16,20 +16,39 @@ compares against ``_limit`` (``workers``, or 0 while paused) either way.
 
 Items are ``int`` order sequence numbers. When stamp columns are given, the
 stage writes the arrival, service start and service end time of each item.
+
+*Session order* (``ordering = "session"``, the default, with more than one worker):
+a message does not start service while an earlier message of its session
+(:mod:`sim.model.sessions`: the account, or a hash of symbol and order id) is
+queued or in service at this stage, so a cancel never overtakes its own add.
+Workers stay shared: such a message waits in its session's backlog, and when the
+earlier one's service ends it joins the tail of the shared queue. This is the
+ordered executor of a thread-pool gateway (Java's ``SerialExecutor`` pattern: a
+session's next task is submitted to the pool when its previous one finishes);
+the other common design, each session pinned to one worker with its own queue
+(an event loop per thread), was not taken: it turns one M/G/c queue into c M/G/1
+queues that do not help each other, so numbers would move for every message, not
+only for the few that follow their own session, and ``queue_capacity`` would have
+to be split per worker. The queue bound counts backlogged messages too. Only the
+ordered path pays for it (a key read and a dict update per arrival and per
+completion, chosen when the stage is built); ``ordering = "none"`` and one-worker stages run the
+unordered code unchanged. A stage built without per-order columns has no
+sessions and runs unordered.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from typing import Final
+from typing import Final, cast
 
 import simpy
 
 from sim.model.environment import SimulationEnvironment
 from sim.model.recorder import OrderRecorder
 from sim.model.sampling import DurationSampler
-from sim.scenario.schema import StageConfig
+from sim.model.sessions import OrderSessions
+from sim.scenario.schema import StageConfig, StageOrdering
 
 QUEUE_FULL: Final[str] = "queue_full"
 """Reject reason of an arrival that found the queue full."""
@@ -43,18 +62,21 @@ RejectHandler = Callable[[int, str], None]
 class StageStamps:
     """Where a stage writes each item's ``in``, ``start`` and ``out`` times (or nowhere)."""
 
-    __slots__ = ("arrival", "end", "start")
+    __slots__ = ("arrival", "end", "recorder", "start")
 
-    def __init__(self, arrival: memoryview, start: memoryview, end: memoryview) -> None:
+    def __init__(self, arrival: memoryview, start: memoryview, end: memoryview,
+                 recorder: OrderRecorder | None = None) -> None:
         self.arrival = arrival
         self.start = start
         self.end = end
+        self.recorder = recorder
+        """The per-order columns the stamps belong to (sessions are read there), or None."""
 
     @classmethod
     def of(cls, recorder: OrderRecorder, stage: str) -> StageStamps:
         """The recorder's ``ts_<stage>_in_ns`` / ``_start_ns`` / ``_out_ns`` columns."""
         return cls(recorder.view(f"ts_{stage}_in_ns"), recorder.view(f"ts_{stage}_start_ns"),
-                   recorder.view(f"ts_{stage}_out_ns"))
+                   recorder.view(f"ts_{stage}_out_ns"), recorder)
 
 
 class Stage:
@@ -93,6 +115,7 @@ class Stage:
         self._complete_callback = self._complete  # bound once, not per service
         self._on_done: Handler | None = None
         self._on_reject: RejectHandler | None = None
+        self._stamps = stamps
         self._stamp_in = stamps.arrival if stamps else None
         self._stamp_start = stamps.start if stamps else None
         self._stamp_out = stamps.end if stamps else None
@@ -103,7 +126,18 @@ class Stage:
         self.rejected_by_reason: dict[str, int] = {}
         self.busy_ns = 0
         """Sum of the service times of every started item."""
+        self._backlogged = 0
+        """Items waiting behind an earlier item of their session (session order only)."""
+        self.ordered = False
+        """Whether each session's items are kept in order (see the module note)."""
+        self.session_waits = 0
+        """Arrivals that waited behind an earlier item of their session."""
         self.max_queue_depth = 0
+        self.arrive: Handler = self._arrive_any_order
+        """Accept an item now: serve it, queue it, or reject it with ``queue_full``."""
+        recorder = stamps.recorder if stamps else None
+        if config.ordering is StageOrdering.SESSION and config.workers > 1 and recorder:
+            self._order_sessions(OrderSessions(recorder, config.sessions))
 
     def connect(self, on_done: Handler, on_reject: RejectHandler) -> None:
         """Set where served items and rejected items go."""
@@ -118,10 +152,10 @@ class Stage:
     @property
     def queue_depth(self) -> int:
         """Items waiting (not in service) now."""
-        return len(self._queue)
+        return len(self._queue) + self._backlogged
 
-    def arrive(self, item: int) -> None:
-        """Accept ``item`` now: serve it, queue it, or reject it with ``queue_full``."""
+    def _arrive_any_order(self, item: int) -> None:
+        """:meth:`arrive` without sessions: the first waiting item takes the next worker."""
         self.arrivals += 1
         stamp_in = self._stamp_in
         if self.busy < self._limit:
@@ -141,8 +175,77 @@ class Stage:
             if depth >= self.max_queue_depth:
                 self.max_queue_depth = depth + 1
             return
+        self._refuse_full(item)
+
+    def _refuse_full(self, item: int) -> None:
+        """Reject ``item``: the queue is full."""
         self.count_reject(QUEUE_FULL)
         self._on_reject(item, QUEUE_FULL)  # type: ignore[misc]
+
+    def _order_sessions(self, sessions: OrderSessions) -> None:
+        """Keep each session's items in order from now on (before the run starts)."""
+        self.ordered = True
+        self._session_of = sessions.of
+        self._session_keys = sessions.keys
+        """Keys already computed by ``_session_of``, read directly when a service ends."""
+        self._present: dict[int, int] = {}
+        """Sessions with items at the stage: how many (one queued or in service, the rest
+        in the backlog)."""
+        self._backlogs: dict[int, deque[int]] = {}
+        """Items of each session waiting behind its queued or in-service one, in order."""
+        self.arrive = self._arrive_in_session_order
+        self._complete_callback = self._complete_in_session_order
+
+    def _arrive_in_session_order(self, item: int) -> None:
+        """:meth:`arrive` with sessions: wait in the session's backlog behind an earlier item."""
+        self.arrivals += 1
+        session = self._session_of(item)
+        present = self._present
+        count = present.get(session, 0)
+        stamps = self._stamps
+        if not count and self.busy < self._limit:
+            self.busy += 1
+            present[session] = 1
+            if stamps is not None:
+                stamps.arrival[item] = stamps.start[item] = self.env.now
+            self._serve(item)
+            return
+        if stamps is not None:
+            stamps.arrival[item] = self.env.now
+        queue = self._queue
+        depth = len(queue) + self._backlogged
+        if depth >= self.queue_capacity:
+            self._refuse_full(item)
+            return
+        present[session] = count + 1
+        if depth >= self.max_queue_depth:
+            self.max_queue_depth = depth + 1
+        if not count:
+            queue.append(item)
+            return
+        self.session_waits += 1
+        self._backlogged += 1
+        backlog = self._backlogs.get(session)
+        if backlog is None:
+            self._backlogs[session] = deque((item,))
+        else:
+            backlog.append(item)
+
+    def _complete_in_session_order(self, event: simpy.Event) -> None:
+        """The session's next item (if any) joins the queue's tail, then as :meth:`_complete`."""
+        session: int = self._session_keys[cast(int, event.value)]
+        present = self._present
+        count = present[session] - 1
+        if count:
+            present[session] = count
+            backlog = self._backlogs[session]
+            self._queue.append(backlog.popleft())
+            self._backlogged -= 1
+            if not backlog:
+                del self._backlogs[session]
+        else:
+            del present[session]
+        self._complete(event)
 
     def _serve(self, item: int) -> simpy.Event:
         """Draw ``item``'s service time and schedule its completion (a worker is held)."""
@@ -204,7 +307,7 @@ class Stage:
         """
         in_service: dict[simpy.Event, None] = {}
         lost: set[simpy.Event] = set()
-        serve, complete = self._serve, self._complete
+        serve, complete = self._serve, self._complete_callback
 
         def serve_tracked(item: int) -> simpy.Event:
             completion = serve(item)
@@ -235,6 +338,12 @@ class Stage:
         lost.extend(self._queue)
         self._queue.clear()
         self.busy = 0
+        if self._backlogged:
+            lost.extend(item for backlog in self._backlogs.values() for item in backlog)
+            self._backlogs.clear()
+            self._backlogged = 0
+        if self.ordered:
+            self._present.clear()
         return lost
 
     def stats(self) -> dict[str, int]:
@@ -247,6 +356,8 @@ class Stage:
             "max_queue_depth": self.max_queue_depth,
             "workers": self.workers,
         }
+        if self.ordered:
+            counters["session_waits"] = self.session_waits
         for reason, count in sorted(self.rejected_by_reason.items()):
             counters[f"rejected.{reason}"] = count
         return counters

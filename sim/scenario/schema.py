@@ -48,6 +48,7 @@ __all__ = [
     "Scenario",
     "SourceConfig",
     "StageConfig",
+    "StageOrdering",
     "TopologyConfig",
     "VolumeConfig",
     "VolumeMode",
@@ -110,6 +111,15 @@ class DataConfig(FrozenModel):
         return sources
 
 
+class StageOrdering(StrEnum):
+    """Which messages a multi-worker stage keeps in sequence (see :mod:`sim.model.server`)."""
+
+    SESSION = "session"
+    """A message starts no service while an earlier one of its session is at the stage."""
+    NONE = "none"
+    """Any waiting message takes a free worker: a cancel can overtake its own add."""
+
+
 class StageConfig(FrozenModel):
     """A server: parallel workers, a service-time distribution and a bounded queue."""
 
@@ -117,6 +127,10 @@ class StageConfig(FrozenModel):
     service: Distribution = Field(default_factory=lambda: ConstantDist(value=1_000))
     queue_capacity: Count = Field(default=100_000, ge=0)
     """Orders waiting beyond the busy workers; a full queue rejects with ``queue_full``."""
+    ordering: StageOrdering = default_omitted(StageOrdering.SESSION)
+    """Per-session order (default) or none; one worker keeps every order anyway."""
+    sessions: Count = default_omitted(64, ge=1, le=1_000_000)
+    """Sessions the flow of a source without accounts is spread over (``session`` ordering)."""
 
 
 class RateLimitConfig(FrozenModel):
@@ -169,6 +183,14 @@ class TopologyConfig(FrozenModel):
     market_data: MarketDataConfig | None = default_omitted(None)
     """Publisher fan-out to subscribers (``sim.scenario.market_data``); ``None``: the one
     ``links.market_data`` link. Left out of dumps when ``None``, so digests do not move."""
+
+    @model_validator(mode="after")
+    def _publisher_has_no_sessions(self) -> TopologyConfig:
+        keys = sorted({"ordering", "sessions"} & self.publisher.model_fields_set)
+        if keys:
+            raise ValueError(f"topology.publisher.{keys[0]}: the publisher always publishes "
+                             "in sequence (one feed, no sessions); remove the key")
+        return self
 
 
 class ReportConfig(FrozenModel):

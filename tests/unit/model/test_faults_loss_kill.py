@@ -180,7 +180,10 @@ def _kill_run(fault: dict[str, Any], risk: dict[str, Any] | None = None,
             accounts.append(account)
     order = sorted(range(len(rows)), key=lambda i: rows[i][0])
     rows, accounts = [rows[i] for i in order], [accounts[i] for i in order]
-    body: dict[str, Any] = {"topology": constant_topology(workers=16)}
+    topology = constant_topology(workers=16)
+    for stage in ("gateway", "risk", "matching"):  # no queueing: the checks at exact times
+        topology[stage]["ordering"] = "none"
+    body: dict[str, Any] = {"topology": topology}
     if risk is not None:
         body["risk"] = risk
     result = run_platform(_scenario(body, [{"kind": "kill_switch", "at": "100us",
