@@ -17,16 +17,16 @@ engine journals them at their time without a write (see
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
 
 import simpy
 
+from sim.model.component import Ports, Receiver
 from sim.model.environment import SimulationEnvironment
 from sim.model.sampling import DurationSampler
 from sim.scenario.standby import AuditConfig
 
 
-class AuditLog:
+class AuditLog(Ports):
     """Single-writer WAL in front of the books; ``apply`` gets each order once it is durable.
 
     Args:
@@ -34,6 +34,11 @@ class AuditLog:
         config: Write latency, group commit and batch size.
         write: Sampler of one write's duration (built from ``config.write``).
     """
+
+    inputs = ("append", "append_executions")
+    outputs = ("apply",)
+    apply: Receiver
+    """Applies an order once it is durable (the matching engine)."""
 
     def __init__(
         self, env: SimulationEnvironment, config: AuditConfig, write: DurationSampler
@@ -53,7 +58,7 @@ class AuditLog:
         self._generation = 0
         """Bumped by :meth:`crash`; a write of an older generation is void when it ends."""
         self._written = self._write_done
-        self._apply: Callable[[int], None] | None = None
+        self.init_outputs()
         self.writes = 0
         self.order_records = 0
         self.execution_records = 0
@@ -61,14 +66,19 @@ class AuditLog:
         self.max_batch = 0
         self.max_pending = 0
 
-    def connect(self, apply: Callable[[int], None]) -> None:
+    def connect(self, apply: Receiver) -> None:
         """Set what applies a durable order (the matching engine)."""
-        self._apply = apply
+        self.apply = apply
 
     @property
     def connected(self) -> bool:
         """Whether durable orders have somewhere to go."""
-        return self._apply is not None
+        return not self.unwired()
+
+    @property
+    def scheduled_events(self) -> int:
+        """One timeout per write."""
+        return self.writes
 
     def append(self, seq: int) -> None:
         """Log order ``seq``; it is applied when its write completes."""
@@ -113,9 +123,9 @@ class AuditLog:
         if event.value != self._generation:
             return  # a write of a crashed engine: its orders were reported lost
         batch, self._batch = self._batch, []
-        apply = self._apply
+        apply = self.apply
         for seq in batch:
-            apply(seq)  # type: ignore[misc]
+            apply(seq)
         self._writing = False
         if self._pending or self._pending_executions:
             self._start_write()

@@ -10,17 +10,21 @@ fills table with their matching time; they are not sent as separate reports.
 
 from __future__ import annotations
 
+from sim.model.component import Sink
 from sim.model.recorder import OrderRecorder
 
 
-class ClientSessions:
+class ClientSessions(Sink):
     """Endpoint of execution reports: stamps ``ts_ack_ns``.
 
     Args:
         recorder: Per-order columns.
     """
 
+    inputs = ("report_delivered",)
+
     def __init__(self, recorder: OrderRecorder) -> None:
+        self.name = "clients"
         self._ack = recorder.view("ts_ack_ns")
         self.reports = 0
 

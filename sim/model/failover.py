@@ -211,6 +211,15 @@ class StageFailover:
         self.retransmits += 1
         self._resend_link(seq).send(seq)
 
+    def unwired(self) -> list[str]:
+        """None: the resend links are given at construction."""
+        return []
+
+    @property
+    def scheduled_events(self) -> int:
+        """Failure, promotion, take-over and resend timeouts."""
+        return self.scheduled
+
     def stats(self) -> dict[str, int]:
         """Outage times, recovery figures, lost/resent/delayed counts and the resend schedule."""
         return {

@@ -104,10 +104,14 @@ class ExchangeFeed:
         """Send routed orders over ``link`` (``client_to_gateway``)."""
         self._link = link
 
+    def unwired(self) -> list[str]:
+        """``["link"]`` while a full-route feed has no link (a direct one needs none)."""
+        return ["link"] if self._link is None and self.full else []
+
     @property
-    def connected(self) -> bool:
-        """A full-route feed needs its link; a direct one needs nothing."""
-        return self._link is not None or not self.full
+    def scheduled_events(self) -> int:
+        """One timeout per wake."""
+        return self.wakes
 
     def prime(self) -> int | None:
         """Load the first batch; return the first event's time, or None for no events."""

@@ -16,6 +16,7 @@ sent: the floored mid, else the one side there is.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 import simpy
@@ -24,6 +25,7 @@ from sim.core.circuit_breaker import BPS
 from sim.data.events import NO_PRICE
 from sim.errors import ScenarioError
 from sim.model.accounts import OrderAccounts
+from sim.model.component import Ports, Receiver
 from sim.model.environment import SimulationEnvironment
 from sim.model.link import NetworkLink
 from sim.model.matching import MatchingEngine
@@ -37,7 +39,7 @@ from sim.scenario.inject import (
 )
 
 
-class OrderInjector:
+class OrderInjector(Ports):
     """Sends the injected orders at ``origin + at`` (each order of a ``count`` train at its own).
 
     Args:
@@ -47,6 +49,10 @@ class OrderInjector:
         recorder: Per-order columns.
         engine: The matching engine (its books price ``price_offset_bps`` orders).
     """
+
+    outputs = ("send",)
+    send: Receiver
+    """Where each injected order is sent (its client link's ``send``)."""
 
     def __init__(
         self,
@@ -66,27 +72,31 @@ class OrderInjector:
         self.accounts = OrderAccounts(recorder)
         self.seqs: list[int] = []
         """Sequence numbers of the orders sent so far, in send order."""
-        self._link: NetworkLink | None = None
         self.sent = 0
+        self.init_outputs()
 
     def connect(self, link: NetworkLink) -> None:
         """Send injected orders over ``link``."""
-        self._link = link
+        self.send = link.send
 
     @property
     def connected(self) -> bool:
         """Whether the client link is wired."""
-        return self._link is not None
+        return not self.unwired()
+
+    @property
+    def scheduled_events(self) -> int:
+        """One timeout per order sent."""
+        return self.sent
 
     def start(self, origin_ns: int) -> None:
         """Schedule every order at ``origin_ns + at`` (ties keep the expanded order)."""
         now = self.env.now
         for index in sorted(range(len(self.orders)), key=lambda i: self.orders[i].at):
             delay = max(0, origin_ns + self.orders[index].at - now)
-            self.env.timeout(delay, index).callbacks.append(self._send)
+            self.env.timeout(delay).callbacks.append(partial(self._inject, index))
 
-    def _send(self, event: simpy.Event) -> None:
-        index: int = event.value  # type: ignore[assignment]
+    def _inject(self, index: int, _event: simpy.Event) -> None:
         sent = self.orders[index]
         order = sent.config
         recorder = self.recorder
@@ -107,7 +117,7 @@ class OrderInjector:
         recorder.columns["account"][seq] = self.accounts.code(order.account)
         self.seqs.append(seq)
         self.sent += 1
-        self._link.send(seq)  # type: ignore[union-attr]
+        self.send(seq)
 
     def _price(self, index: int, order: InjectedOrderConfig, symbol: int) -> int:
         if order.price is not None:

@@ -47,10 +47,12 @@ Two shortcuts keep the event count down without changing any result:
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar, NamedTuple, cast
 
 import numpy as np
 import simpy
 
+from sim.model.component import Receiver, Unwired
 from sim.model.environment import SimulationEnvironment
 from sim.model.sampling import (
     BlockSampler,
@@ -59,12 +61,38 @@ from sim.model.sampling import (
     make_lost_attempts_sampler,
     make_sampler,
 )
+from sim.scenario.link import LinkName
 from sim.scenario.schema import LinkConfig
 
-Receiver = Callable[[int], None]
-"""Gets an item when it arrives."""
 Endpoint = Callable[[int, int], None]
 """Gets ``(item, delivery_ns)`` at send time; for sinks that only record arrivals."""
+
+
+class LinkId(NamedTuple):
+    """Which link of the platform: a ``[topology.links]`` hop and which connection over it.
+
+    The hop's own link is ``LinkId(hop)``; the injector has its own connection to the
+    gateway (``injected``); a failover opens a new connection to the promoted standby
+    (``resend``); a market-data fan-out has one link per subscriber or tier
+    (``destination``). Faults on a hop apply to every connection over it.
+    """
+
+    hop: LinkName
+    injected: bool = False
+    resend: bool = False
+    destination: str | None = None
+
+    @property
+    def scope(self) -> str:
+        """The link's scope name: stream name and ``RunResult.components`` key."""
+        parts = ["link", self.hop]
+        if self.destination is not None:
+            parts.append(self.destination)
+        if self.injected:
+            parts.append("inject")
+        if self.resend:
+            parts.append("resend")
+        return ".".join(parts)
 
 
 class NetworkLink:
@@ -81,6 +109,10 @@ class NetworkLink:
             of it (``Generator.spawn``), so the link's own draws stay those of a run without
             the window.
     """
+
+    inputs: ClassVar[tuple[str, ...]] = ("send", "send_at")
+    outputs: ClassVar[tuple[str, ...]] = ("receiver",)
+    """Delivered to a receiver (:meth:`connect`) or, at send time, an endpoint."""
 
     def __init__(
         self,
@@ -101,7 +133,7 @@ class NetworkLink:
         self._delays: list[int] = []
         """Latencies drawn ahead, next one last."""
         self._timeout = env.timeout
-        self._receiver: Receiver | None = None
+        self._receiver: Receiver = Unwired(name, "receiver")
         self._deliver_callback = self._deliver  # bound once, not per message
         self._endpoint: Endpoint | None = None
         self.last_delivery_ns = -(2**62)
@@ -141,40 +173,26 @@ class NetworkLink:
     def connect_endpoint(self, endpoint: Endpoint) -> None:
         """Hand each message and its delivery time to a recording-only sink at send time."""
         self._endpoint = endpoint
-        self._receiver = None
+        self._receiver = Unwired(self.name, "receiver")
+
+    def unwired(self) -> list[str]:
+        """``["receiver"]`` until a receiver or an endpoint is connected."""
+        wired = self._endpoint is not None or not isinstance(self._receiver, Unwired)
+        return [] if wired else ["receiver"]
 
     @property
     def connected(self) -> bool:
         """Whether a receiver or an endpoint is wired."""
-        return self._receiver is not None or self._endpoint is not None
+        return not self.unwired()
+
+    @property
+    def scheduled_events(self) -> int:
+        """Deliveries through a scheduled event (at-once and endpoint deliveries cost none)."""
+        return self.scheduled
 
     def send(self, item: int) -> None:
-        """Send ``item`` now (the body of :meth:`send_at`, inlined for speed)."""
-        now = self.env.now
-        delays = self._delays
-        if not delays:
-            delays = self._delays = self._sample_block()[::-1]
-        latency = delays.pop()
-        if self._shaped:
-            latency = self._shape(now, latency)
-        delivery = now + latency
-        if self.fifo and delivery < self.last_delivery_ns:
-            delivery = self.last_delivery_ns
-        self.last_delivery_ns = delivery
-        delay = delivery - now
-        self.messages += 1
-        self.delay_ns_total += delay
-        if delay > self.max_delay_ns:
-            self.max_delay_ns = delay
-        endpoint = self._endpoint
-        if endpoint is not None:
-            endpoint(item, delivery)
-        elif delay == 0 and (self._in_flight == 0 or not self.fifo):
-            self._receiver(item)  # type: ignore[misc]
-        else:
-            self._in_flight += 1
-            self.scheduled += 1
-            self._timeout(delay, item).callbacks.append(self._deliver_callback)
+        """Send ``item`` now."""
+        self.send_at(self.env.now, item)
 
     def send_at(self, sent_ns: int, item: int) -> None:
         """Send ``item`` at ``sent_ns`` (``>= now``; the feed posts known future sends early).
@@ -202,7 +220,7 @@ class NetworkLink:
             return
         now = self.env.now
         if delivery == now and (self._in_flight == 0 or not self.fifo):
-            self._receiver(item)  # type: ignore[misc]
+            self._receiver(item)
             return
         self._in_flight += 1
         self.scheduled += 1
@@ -269,7 +287,7 @@ class NetworkLink:
 
     def _deliver(self, event: simpy.Event) -> None:
         self._in_flight -= 1
-        self._receiver(event.value)  # type: ignore[misc, arg-type]
+        self._receiver(cast(int, event.value))
 
     def stats(self) -> dict[str, int]:
         """Counters: messages, scheduled deliveries, total and maximum delay in ns.

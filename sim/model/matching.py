@@ -127,10 +127,10 @@ class MatchingEngine(Stage):
         self._changed = book_changed
         self._report = report
 
-    @property
-    def connected(self) -> bool:
-        """Whether market data and execution report outputs are wired."""
-        return self._changed is not None and self._report is not None
+    def unwired(self) -> list[str]:
+        """Unconnected outputs: the stage's, ``book_changed`` and ``report``."""
+        ports = (("book_changed", self._changed), ("report", self._report))
+        return [*super().unwired(), *(port for port, handler in ports if handler is None)]
 
     def ensure_books(self, symbol_count: int) -> None:
         """Create books for recorder symbol codes up to ``symbol_count - 1``."""

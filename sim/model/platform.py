@@ -16,50 +16,36 @@ and checks that every output is connected before simulated time starts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pyarrow as pa
-import simpy
 
-from sim.data.events import EventColumns
-from sim.errors import SimError
 from sim.model.audit import AuditLog
 from sim.model.client import ClientSessions
+from sim.model.component import Receiver, Registry, WiringError
 from sim.model.environment import SimulationEnvironment
-from sim.model.failover import StageFailover
+from sim.model.failover_wiring import build_failovers
+from sim.model.fault_schedule import schedule_faults
 from sim.model.feed import ExchangeFeed
 from sim.model.gateway import OrderGateway
 from sim.model.injector import OrderInjector
-from sim.model.link import NetworkLink, build_link
+from sim.model.link import LinkId, NetworkLink, build_link
 from sim.model.matching import MatchingEngine
 from sim.model.publisher import MarketDataPublisher
 from sim.model.recorder import OrderRecorder
 from sim.model.risk import RiskEngine
-from sim.model.sampling import make_sampler
+from sim.model.sampling import DurationSampler, make_sampler
 from sim.model.server import Stage
+from sim.model.sources import BatchSource, batches_per_source
 from sim.model.subscribers import MarketDataFanout
 from sim.rng import RandomStreams
-from sim.scenario.faults import (
-    FailoverFault,
-    KillSwitchFault,
-    LinkDegradeFault,
-    PauseFault,
-)
+from sim.scenario.faults import FailoverFault
 from sim.scenario.inject import INJECT_SOURCE, expand_injections
 from sim.scenario.link import LINK_NAMES
-from sim.scenario.schema import Scenario, SourceConfig
+from sim.scenario.schema import LinkConfig, Scenario, StageConfig
 
-Batches = Iterable[EventColumns] | Callable[[], Iterable[EventColumns]]
-"""One source's batches, or a zero-argument function returning them (called once, at build)."""
-BatchSource = Mapping[str, Batches] | Sequence[Batches] | Callable[[], Iterable[EventColumns]]
-"""Batches of every source: by source name, one entry per source in scenario order, or
-(single-source scenarios only) one zero-argument function."""
-
-
-
-class WiringError(SimError):
-    """A component output is not connected; raised before simulated time starts."""
+__all__ = ["BatchSource", "Platform", "RunResult", "WiringError", "run_platform"]
 
 
 @dataclass(frozen=True)
@@ -92,6 +78,9 @@ class RunResult:
 class Platform:
     """The baseline platform built from a scenario, ready to run once.
 
+    Every component registers in :attr:`components` (:mod:`sim.model.component`);
+    the wiring check, the counters and the scheduled-event count are loops over it.
+
     Args:
         scenario: The resolved scenario.
         batches: Event batches for each of ``scenario.data.sources``.
@@ -114,121 +103,123 @@ class Platform:
         names = [source.name for source in sources]
         if scenario.inject:
             names.append(INJECT_SOURCE)
-        self.recorder = OrderRecorder(
+        self.recorder = recorder = OrderRecorder(
             capacity + len(expand_injections(scenario.inject)), names
         )
         self.inject_origin_ns = inject_origin_ns
         self.env = env = SimulationEnvironment(0)
         """Starts at 0; the feeds' first wakes jump it to the first event's time."""
-        streams = RandomStreams(scenario.seed)
+        self.components = Registry()
+        """Every component by scope name."""
+        add = self.components.add
+        self._streams = streams = RandomStreams(scenario.seed)
         topology = scenario.topology
-        stage_configs = {
-            "stage.gateway": topology.gateway,
-            "stage.matching": topology.matching,
-            "stage.publisher": topology.publisher,
-            "stage.risk": topology.risk,
-        }
-        samplers = {
-            name: make_sampler(config.service, streams.stream(name))
-            for name, config in sorted(stage_configs.items())
-        }
-        self.links: dict[str, NetworkLink] = {}
-        for name in sorted(LINK_NAMES):
-            if name == "market_data" and topology.market_data is not None:
-                continue  # replaced by the subscribers' links
-            config = getattr(topology.links, name)
-            scope = f"link.{name}"
-            self.links[name] = build_link(env, scope, config, streams.stream(scope))
+        self.links: dict[LinkId, NetworkLink] = {}
+        """Every link by id (fan-out, injector and resend connections included)."""
+        for hop in LINK_NAMES:
+            if hop != "market_data" or topology.market_data is None:
+                self._add_link(LinkId(hop), getattr(topology.links, hop))
         if scenario.inject:
-            scope = "link.client_to_gateway.inject"
-            config = topology.links.client_to_gateway
-            self.links["client_to_gateway.inject"] = build_link(
-                env, scope, config, streams.stream(scope)
-            )
+            self._add_link(LinkId("client_to_gateway", injected=True),
+                           topology.links.client_to_gateway)
         self.market_data = (
-            MarketDataFanout(env, topology.market_data, streams, self.recorder)
+            MarketDataFanout(env, topology.market_data, streams, recorder)
             if topology.market_data is not None
             else None
         )
         """Subscribers and their links (``sim.model.subscribers``); ``None``: one link."""
         if self.market_data is not None:
-            self.links.update(self.market_data.links)
-        recorder = self.recorder
-        self.gateway = OrderGateway(env, topology.gateway, samplers["stage.gateway"], recorder)
-        self.risk = RiskEngine(
-            env,
-            topology.risk,
-            samplers["stage.risk"],
-            recorder,
-            scenario.risk,
+            for link_id, link in self.market_data.links.items():
+                self.links[link_id] = add(link)
+            for subscriber in self.market_data.subscribers.values():
+                add(subscriber)
+
+        def sampler(name: str, config: StageConfig) -> DurationSampler:
+            return make_sampler(config.service, streams.stream(f"stage.{name}"))
+
+        self.gateway = add(OrderGateway(
+            env, topology.gateway, sampler("gateway", topology.gateway), recorder))
+        self.risk = add(RiskEngine(
+            env, topology.risk, sampler("risk", topology.risk), recorder, scenario.risk,
             scenario.price_scale,
-        )
-        self.matching = MatchingEngine(env, topology.matching, samplers["stage.matching"], recorder)
+        ))
+        self.matching = add(MatchingEngine(
+            env, topology.matching, sampler("matching", topology.matching), recorder))
+        self.publisher = add(MarketDataPublisher(
+            env, topology.publisher, sampler("publisher", topology.publisher), recorder))
+        self.stages: dict[str, Stage] = {
+            "gateway": self.gateway, "risk": self.risk, "matching": self.matching,
+        }
+        """The stages a fault can target, by ``[topology]`` name."""
         audit = topology.audit
         self.audit = (
-            AuditLog(env, audit, make_sampler(audit.write, streams.stream("audit")))
+            add(AuditLog(env, audit, make_sampler(audit.write, streams.stream("audit"))))
             if audit is not None
             else None
         )
-        self.failovers = self._build_failovers(streams)
-        self.publisher = MarketDataPublisher(
-            env, topology.publisher, samplers["stage.publisher"], recorder
+        self.failovers = build_failovers(
+            env, scenario, recorder, self.stages, self.links,
+            lambda link_id, like: self._add_link(link_id, like.config), self.audit,
         )
-        self.clients = ClientSessions(recorder)
+        for failover in self.failovers.values():
+            add(failover)
+        self.clients = add(ClientSessions(recorder))
         self.injector = (
-            OrderInjector(env, scenario.inject, len(sources), recorder, self.matching)
+            add(OrderInjector(env, scenario.inject, len(sources), recorder, self.matching))
             if scenario.inject
             else None
         )
         self.feeds = [
-            ExchangeFeed(env, source, code, _iterable(entry), recorder, self.matching, progress)
+            add(ExchangeFeed(env, source, code, entry, recorder, self.matching, progress))
             for code, (source, entry) in enumerate(
-                zip(sources, _batches_of(batches, sources), strict=True)
+                zip(sources, batches_per_source(batches, sources), strict=True)
             )
         ]
         self._wire()
 
+    def _add_link(self, link_id: LinkId, config: LinkConfig) -> NetworkLink:
+        """Build the link ``link_id`` on its own named stream and register it."""
+        scope = link_id.scope
+        link = build_link(self.env, scope, config, self._streams.stream(scope))
+        self.links[link_id] = self.components.add(link)
+        return link
+
     def _wire(self) -> None:
         links = self.links
-        reports = links["matching_to_client"].send
+        reports = links[LinkId("matching_to_client")].send
+        client_link = links[LinkId("client_to_gateway")]
         for feed in self.feeds:
             if feed.full:
-                feed.connect(links["client_to_gateway"])
-        links["client_to_gateway"].connect(self._receiver("gateway"))
-        self.gateway.connect_outputs(links["gateway_to_risk"].send, reports)
-        links["gateway_to_risk"].connect(self._receiver("risk"))
-        self.risk.connect_outputs(links["risk_to_matching"].send, reports)
+                feed.connect(client_link)
+        client_link.connect(self._receiver("gateway"))
+        self.gateway.connect_outputs(links[LinkId("gateway_to_risk")].send, reports)
+        links[LinkId("gateway_to_risk")].connect(self._receiver("risk"))
+        self.risk.connect_outputs(links[LinkId("risk_to_matching")].send, reports)
         if self.audit is not None:
             self.matching.use_audit_log(self.audit)
-        links["risk_to_matching"].connect(self._receiver("matching"))
+        links[LinkId("risk_to_matching")].connect(self._receiver("matching"))
         self.risk.watch(self.matching)
         if self.injector is not None:
-            self.injector.connect(links["client_to_gateway.inject"])
-            links["client_to_gateway.inject"].connect(self._receiver("gateway"))
+            inject_link = links[LinkId("client_to_gateway", injected=True)]
+            self.injector.connect(inject_link)
+            inject_link.connect(self._receiver("gateway"))
         self.matching.connect_outputs(self.publisher.arrive, reports)
-        links["matching_to_client"].connect_endpoint(self.clients.report_delivered)
+        links[LinkId("matching_to_client")].connect_endpoint(self.clients.report_delivered)
         if self.market_data is not None:
             self.market_data.wire(self.publisher)
         else:
-            self.publisher.connect_output(links["market_data"].send_at)
-            links["market_data"].connect_endpoint(self.publisher.delivered)
+            market_data = links[LinkId("market_data")]
+            self.publisher.connect_output(market_data.send_at)
+            market_data.connect_endpoint(self.publisher.delivered)
 
-    @property
-    def stages(self) -> dict[str, Stage | MarketDataPublisher]:
-        """The servers by scope name."""
-        return {
-            stage.name: stage for stage in (self.gateway, self.risk, self.matching, self.publisher)
-        }
+    def _receiver(self, stage: str) -> Receiver:
+        """What the links into ``stage`` deliver to: its failover controller, or the stage."""
+        failover = self.failovers.get(stage)
+        return failover.arrive if failover is not None else self.stages[stage].arrive
 
     def check_wiring(self) -> None:
-        """Raise :class:`WiringError` naming every unconnected component."""
-        loose = [name for name, stage in self.stages.items() if not stage.connected]
-        loose += [link.name for link in self.links.values() if not link.connected]
-        loose += [feed.name for feed in self.feeds if not feed.connected]
-        if self.injector is not None and not self.injector.connected:
-            loose.append(self.injector.name)
-        if loose:
-            raise WiringError(f"unconnected components: {', '.join(sorted(loose))}")
+        """Raise :class:`WiringError` naming every unconnected ``component.port``."""
+        self.components.check_wiring()
 
     def run(self) -> RunResult:
         """Run until every event is replayed and every order has finished."""
@@ -242,7 +233,8 @@ class Platform:
         if self.injector is not None:
             self.injector.start(origin_ns)
         if self.scenario.faults:
-            self._schedule_faults(origin_ns)
+            schedule_faults(env, self.scenario.faults, origin_ns, self.stages, self.risk,
+                            self.links)
         if self.audit is not None:
             failures = [origin_ns + fault.at for fault in self.scenario.faults
                         if isinstance(fault, FailoverFault)]
@@ -269,169 +261,13 @@ class Platform:
             scheduled_events=self.scheduled_events(),
         )
 
-    def _schedule_faults(self, origin_ns: int) -> None:
-        """Open and close every fault window at ``origin_ns + at`` (one timeout per edge).
-
-        Link windows are fixed by send time up front (feeds post sends ahead of time);
-        a pause and a kill switch take one timeout at their start and one at their end.
-        """
-        stages = self._stage_by_name
-        now = self.env.now
-        for fault in self.scenario.faults:
-            if isinstance(fault, FailoverFault):
-                continue  # the failover controller schedules its own events
-            start = origin_ns + fault.at
-            end = start + fault.duration
-            if isinstance(fault, PauseFault):
-                stage = stages[fault.target]
-                self.env.timeout(max(0, start - now), stage).callbacks.append(_pause)
-                self.env.timeout(max(0, end - now), stage).callbacks.append(_resume)
-                continue
-            if isinstance(fault, KillSwitchFault):
-                self.risk.schedule_kill_switch(start, end, fault.account)
-                continue
-            degrade = fault if isinstance(fault, LinkDegradeFault) else None
-            for name, link in self.links.items():  # also `.inject` and `market_data.<name>`
-                if name == fault.link or name.startswith(f"{fault.link}."):
-                    link.add_fault_window(
-                        start, end,
-                        latency_multiplier=degrade.latency_multiplier if degrade else 1,
-                        hold=degrade is None,
-                        extra_loss=degrade.extra_loss if degrade else 0.0,
-                    )
-
-    def _receiver(self, stage: str) -> Callable[[int], None]:
-        """What the links into ``stage`` deliver to: its failover controller, or the stage."""
-        failover = self.failovers.get(stage)
-        return failover.arrive if failover is not None else self._stage_by_name[stage].arrive
-
-    @property
-    def _stage_by_name(self) -> dict[str, Stage]:
-        return {"gateway": self.gateway, "risk": self.risk, "matching": self.matching}
-
-    def _build_failovers(self, streams: RandomStreams) -> dict[str, StageFailover]:
-        """A failover controller per ``failover`` fault, by target stage.
-
-        The scenario's schema has made sure each target has a standby (and the matching
-        engine an audit log), once per target. A lost order is resent over a new
-        connection to the promoted standby: a copy of the link it first took
-        (``<link>.resend``, same config, its own stream), so a resend never queues
-        behind messages the old connection still carries.
-        """
-        inject_source = (
-            self.recorder.sources.index(INJECT_SOURCE)
-            if INJECT_SOURCE in self.recorder.sources else -1
-        )
-        source = self.recorder.view("source")
-        links = self.links
-        failovers: dict[str, StageFailover] = {}
-        for fault in self.scenario.faults:
-            if not isinstance(fault, FailoverFault):
-                continue
-            inbound, sent_column = _INBOUND[fault.target]
-            for name in inbound:
-                if name in links:
-                    scope = f"link.{name}.resend"
-                    links[f"{name}.resend"] = build_link(
-                        self.env, scope, links[name].config, streams.stream(scope)
-                    )
-            resend_link = _resend_route(inbound, links, source, inject_source)
-            failover = StageFailover(
-                self.env, fault, getattr(self.scenario.topology.standbys, fault.target),
-                self._stage_by_name[fault.target], resend_link, sent_column, self.recorder,
-                self.audit if fault.target == "matching" else None,
-            )
-            for name in inbound:
-                if f"{name}.resend" in links:
-                    links[f"{name}.resend"].connect(failover.arrive)
-            failovers[fault.target] = failover
-        return failovers
-
     def scheduled_events(self) -> int:
         """SimPy events scheduled so far: service ends, link deliveries, feed wakes, WAL writes."""
-        return (
-            sum(stage.served for stage in (self.gateway, self.risk, self.matching))
-            + sum(link.scheduled for link in self.links.values())
-            + sum(feed.wakes for feed in self.feeds)
-            + (self.injector.sent if self.injector is not None else 0)
-            + (self.audit.writes if self.audit is not None else 0)
-            + sum(failover.scheduled for failover in self.failovers.values())
-        )
+        return self.components.scheduled_events()
 
     def stats(self) -> dict[str, dict[str, int]]:
         """Counters of every component by scope name, in sorted order."""
-        stats: dict[str, dict[str, int]] = {"clients": self.clients.stats()}
-        for name, stage in self.stages.items():
-            stats[name] = stage.stats()
-        for link in self.links.values():
-            stats[link.name] = link.stats()
-        for feed in self.feeds:
-            stats[feed.name] = feed.stats()
-        if self.audit is not None:
-            stats[self.audit.name] = self.audit.stats()
-        for failover in self.failovers.values():
-            stats[failover.name] = failover.stats()
-        if self.injector is not None:
-            stats[self.injector.name] = self.injector.stats()
-        if self.market_data is not None:
-            stats.update(self.market_data.stats())
-        return dict(sorted(stats.items()))
-
-
-_INBOUND: dict[str, tuple[tuple[str, ...], str]] = {
-    "gateway": (("client_to_gateway", "client_to_gateway.inject"), "ts_sent_ns"),
-    "risk": (("gateway_to_risk",), "ts_gateway_out_ns"),
-    "matching": (("risk_to_matching",), "ts_risk_out_ns"),
-}
-"""Per stage: the links into it and the recorder column with each order's send time on them."""
-
-
-def _resend_route(
-    inbound: tuple[str, ...], links: Mapping[str, NetworkLink], source: memoryview,
-    inject_source: int,
-) -> Callable[[int], NetworkLink]:
-    """Which resend link each order takes: the copy of the first inbound link.
-
-    Injected orders take the copy of their own link (the second inbound, when built).
-    """
-    main = links[f"{inbound[0]}.resend"]
-    injected = links.get(f"{inbound[1]}.resend") if len(inbound) > 1 else None
-    if injected is None:
-        return lambda _seq: main
-    return lambda seq: injected if source[seq] == inject_source else main
-
-
-def _pause(event: simpy.Event) -> None:
-    stage: Stage = event.value  # type: ignore[assignment]
-    stage.pause()
-
-
-def _resume(event: simpy.Event) -> None:
-    stage: Stage = event.value  # type: ignore[assignment]
-    stage.resume()
-
-
-def _batches_of(batches: BatchSource, sources: Sequence[SourceConfig]) -> list[Batches]:
-    """One entry per source, in scenario order."""
-    if isinstance(batches, Mapping):
-        missing = [source.name for source in sources if source.name not in batches]
-        if missing:
-            raise WiringError(f"no event batches given for sources: {', '.join(missing)}")
-        return [batches[source.name] for source in sources]
-    if callable(batches):
-        if len(sources) != 1:
-            raise WiringError(
-                f"one batch function given for {len(sources)} sources; pass one per source"
-            )
-        return [batches]
-    listed = list(batches)
-    if len(listed) != len(sources):
-        raise WiringError(f"{len(listed)} batch sources given for {len(sources)} sources")
-    return listed
-
-
-def _iterable(entry: Batches) -> Iterable[EventColumns]:
-    return entry() if callable(entry) else entry
+        return self.components.stats()
 
 
 def run_platform(

@@ -27,9 +27,10 @@ market data, this becomes an event-driven stage.
 from __future__ import annotations
 
 import heapq
-from collections import deque
 from collections.abc import Callable
+from typing import ClassVar
 
+from sim.core.waiting_line import WaitingLine
 from sim.model.environment import SimulationEnvironment
 from sim.model.recorder import OrderRecorder
 from sim.model.sampling import DurationSampler
@@ -47,6 +48,10 @@ class MarketDataPublisher:
         recorder: Per-order columns (read for ``ts_matching_out_ns``).
     """
 
+    inputs: ClassVar[tuple[str, ...]] = ("arrive", "delivered")
+    outputs: ClassVar[tuple[str, ...]] = ("publish",)
+    """One link's ``send_at`` (:meth:`connect_output`) or one per destination (fan-out)."""
+
     def __init__(
         self,
         env: SimulationEnvironment,
@@ -63,8 +68,8 @@ class MarketDataPublisher:
         self._durations: list[int] = []
         self._free_at = [-(2**62)] * config.workers
         """Heap of the times each worker is next free."""
-        self._waiting_starts: deque[int] = deque()
-        """Start times, still in the future, of accepted messages (non-decreasing)."""
+        self._waiting = WaitingLine(config.queue_capacity)
+        """Accepted messages whose service has not started yet."""
         self._publish: Callable[[int, int], None] | None = None
         """The one output (the common case, kept inline in :meth:`arrive`)."""
         self._last_departure_ns = -(2**62)
@@ -78,7 +83,6 @@ class MarketDataPublisher:
         self.served = 0
         self.rejected = 0
         self.busy_ns = 0
-        self.max_queue_depth = 0
         self.copies = 0
         self.delivered_count = 0
         self.latency_ns_total = 0
@@ -100,29 +104,35 @@ class MarketDataPublisher:
         self._last_departures = [-(2**62)] * len(outputs)
         self._reports_delivery = False
 
+    def unwired(self) -> list[str]:
+        """``["publish"]`` until one output or a fan-out is connected."""
+        return [] if self._publish is not None or self._outputs else ["publish"]
+
     @property
     def connected(self) -> bool:
         """Whether the output is wired."""
-        return self._publish is not None or bool(self._outputs)
+        return not self.unwired()
+
+    @property
+    def scheduled_events(self) -> int:
+        """None: computed in closed form at arrival (see the module note)."""
+        return 0
+
+    @property
+    def max_queue_depth(self) -> int:
+        """Most messages ever waiting for a worker at once."""
+        return self._waiting.max_depth
 
     def arrive(self, seq: int) -> None:
         """Accept a message now: schedule its service and departure, or reject ``queue_full``."""
         now = self.env.now
         self.arrivals += 1
-        waiting = self._waiting_starts
-        while waiting and waiting[0] <= now:
-            waiting.popleft()
         free_at = self._free_at
         start = free_at[0]
-        if start > now:
-            depth = len(waiting)
-            if depth >= self.queue_capacity:
-                self.rejected += 1
-                return
-            waiting.append(start)
-            if depth >= self.max_queue_depth:
-                self.max_queue_depth = depth + 1
-        else:
+        if not self._waiting.admit(now, start):
+            self.rejected += 1
+            return
+        if start < now:
             start = now
         durations = self._durations
         if not durations:

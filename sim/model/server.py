@@ -144,10 +144,20 @@ class Stage:
         self._on_done = on_done
         self._on_reject = on_reject
 
+    def unwired(self) -> list[str]:
+        """Outputs not connected yet: ``done`` (served items), ``reject`` (refused ones)."""
+        ports = (("done", self._on_done), ("reject", self._on_reject))
+        return [port for port, handler in ports if handler is None]
+
     @property
     def connected(self) -> bool:
         """Whether both outputs are wired."""
-        return self._on_done is not None and self._on_reject is not None
+        return not self.unwired()
+
+    @property
+    def scheduled_events(self) -> int:
+        """One timeout per service."""
+        return self.served
 
     @property
     def queue_depth(self) -> int:

@@ -25,10 +25,10 @@ the message (its delivery, when ``consume`` is absent).
 
 from __future__ import annotations
 
-from collections import deque
-
+from sim.core.waiting_line import WaitingLine
+from sim.model.component import Sink
 from sim.model.environment import SimulationEnvironment
-from sim.model.link import Endpoint, NetworkLink, build_link
+from sim.model.link import Endpoint, LinkId, NetworkLink, build_link
 from sim.model.publisher import MarketDataPublisher
 from sim.model.recorder import OrderRecorder
 from sim.model.sampling import DurationSampler, make_sampler
@@ -38,7 +38,7 @@ from sim.scenario.market_data import MarketDataConfig, OnFull, SubscriberConfig
 _NEVER = -(2**62)
 
 
-class MarketDataSubscriber:
+class MarketDataSubscriber(Sink):
     """One consumer of the feed: a bounded buffer drained one message at a time.
 
     Args:
@@ -46,6 +46,8 @@ class MarketDataSubscriber:
         consume: Consume-time sampler; ``None`` consumes every message on delivery.
         recorder: Per-order columns (read for ``ts_matching_out_ns``).
     """
+
+    inputs = ("receive",)
 
     def __init__(
         self, config: SubscriberConfig, consume: DurationSampler | None, recorder: OrderRecorder
@@ -58,8 +60,8 @@ class MarketDataSubscriber:
         self._durations: list[int] = []
         self._free_at = _NEVER
         """When the consumer finishes the latest accepted message."""
-        self._waiting_starts: deque[int] = deque()
-        """Consume starts of accepted messages, possibly still in the buffer (non-decreasing)."""
+        self._waiting = WaitingLine(config.buffer)
+        """Accepted messages not consumed yet (the buffer)."""
         self._matching_out = recorder.view("ts_matching_out_ns")
         self.sent = 0
         self.delivered = 0
@@ -68,7 +70,6 @@ class MarketDataSubscriber:
         self.disconnected_at_ns: int | None = None
         self.first_drop_ns: int | None = None
         self.last_drop_ns: int | None = None
-        self.max_buffer_depth = 0
         self.wait_ns_total = 0
         self.latency_ns_total = 0
         self.max_latency_ns = 0
@@ -82,19 +83,11 @@ class MarketDataSubscriber:
         if self.disconnected_at_ns is not None:
             self.undelivered += 1
             return
-        waiting = self._waiting_starts
-        while waiting and waiting[0] <= delivery_ns:
-            waiting.popleft()
         start = self._free_at
-        if start > delivery_ns:
-            depth = len(waiting)
-            if depth >= self.buffer:
-                self._overflow(delivery_ns)
-                return
-            waiting.append(start)
-            if depth >= self.max_buffer_depth:
-                self.max_buffer_depth = depth + 1
-        else:
+        if not self._waiting.admit(delivery_ns, start):
+            self._overflow(delivery_ns)
+            return
+        if start < delivery_ns:
             start = delivery_ns
         end = start
         if self._sample_block is not None:
@@ -109,6 +102,11 @@ class MarketDataSubscriber:
         self.latency_ns_total += latency
         if latency > self.max_latency_ns:
             self.max_latency_ns = latency
+
+    @property
+    def max_buffer_depth(self) -> int:
+        """Most messages ever waiting in the buffer at once."""
+        return self._waiting.max_depth
 
     def _overflow(self, delivery_ns: int) -> None:
         """A message found the buffer full at ``delivery_ns``."""
@@ -152,8 +150,8 @@ class MarketDataFanout:
         recorder: Per-order columns.
 
     Attributes:
-        links: By platform key ``market_data.<name>`` (scope ``link.market_data.<name>``),
-            in the order the publisher sends copies (sorted).
+        links: By id ``LinkId("market_data", destination=name)`` (scope
+            ``link.market_data.<name>``), in the order the publisher sends copies (sorted).
         subscribers: By name, sorted.
     """
 
@@ -174,12 +172,11 @@ class MarketDataFanout:
                 else None
             )
             self.subscribers[subscriber.name] = MarketDataSubscriber(subscriber, consume, recorder)
-        self.links: dict[str, NetworkLink] = {}
-        self._members: dict[str, list[MarketDataSubscriber]] = {}
+        self.links: dict[LinkId, NetworkLink] = {}
+        self._members: dict[LinkId, list[MarketDataSubscriber]] = {}
         for name, link, members in config.destinations():
-            key = f"market_data.{name}"
-            scope = f"link.{key}"
-            self.links[key] = build_link(env, scope, link, streams.stream(scope))
+            key = LinkId("market_data", destination=name)
+            self.links[key] = build_link(env, key.scope, link, streams.stream(key.scope))
             self._members[key] = [self.subscribers[member.name] for member in members]
 
     def wire(self, publisher: MarketDataPublisher) -> None:

@@ -118,8 +118,9 @@ def test_multicast_sends_one_copy_per_tier() -> None:
         [T0 + 100_000 * i for i in range(10)])
     assert (unicast.publisher.busy_ns, unicast.publisher.copies) == (40_000, 40)
     assert (multicast.publisher.busy_ns, multicast.publisher.copies) == (20_000, 20)
-    assert sorted(multicast.fanout.links) == ["market_data.colo", "market_data.wan"]
-    assert sorted(unicast.fanout.links) == [f"market_data.{name}" for name in "abcd"]
+    assert [link.name for link in multicast.fanout.links.values()] == [
+        "link.market_data.colo", "link.market_data.wan"]
+    assert [key.destination for key in unicast.fanout.links] == list("abcd")
     # colo's copy ends 1us after arrival, wan's 2us; both members of a tier get it together
     assert multicast.deliveries["a"] == multicast.deliveries["b"]
     assert multicast.deliveries["c"][0] == (0, T0 + 2_000)
@@ -289,8 +290,8 @@ def test_platform_wires_subscriber_links_and_reports_them() -> None:
     ]}
     rows = [(1_000 * i, "add", i, 1, 100 - i, 10) for i in range(1, 9)]
     platform = Platform(scenario(topology), [[events(rows)]], len(rows))
-    assert sorted(name for name in platform.links if name.startswith("market_data")) == [
-        "market_data.a", "market_data.b"]
+    assert [key.scope for key in platform.links if key.hop == "market_data"] == [
+        "link.market_data.a", "link.market_data.b"]
     result = platform.run()
     components = result.components
     # the gateway (5us) spaces matching outputs 5us apart: 36us + 5us * k; copies a then b

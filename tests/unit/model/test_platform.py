@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pytest
 
 from sim.errors import DataError
+from sim.model.link import build_link
 from sim.model.platform import Platform, WiringError, run_platform
 from sim.model.recorder import CapacityError
 from sim.model.testing import constant_topology, events, scenario, synthetic_orders
+from sim.scenario.schema import LinkConfig
 
 BOOK = [
     (1_000, "add", 1, 1, 100, 10),
@@ -233,9 +236,12 @@ def test_execute_rows_of_a_full_source_hit_the_routed_order() -> None:
 
 def test_wiring_is_checked_before_time_starts() -> None:
     platform = Platform(scenario(constant_topology()), [[events(BOOK)]], len(BOOK))
-    platform.links["gateway_to_risk"]._receiver = None
-    with pytest.raises(WiringError, match=r"link\.gateway_to_risk"):
+    config = LinkConfig.model_validate({"latency": {"kind": "constant", "value": 1}})
+    loose = build_link(platform.env, "link.spare", config, np.random.default_rng(0))
+    platform.components.add(loose)
+    with pytest.raises(WiringError, match=r"^unconnected outputs: link\.spare\.receiver$"):
         platform.run()
+    assert platform.env.now == 0 and platform.recorder.count == 0
 
 
 def test_batches_must_match_the_sources() -> None:
