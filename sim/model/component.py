@@ -29,7 +29,7 @@ Receiver = Callable[[int], None]
 
 
 class WiringError(SimError):
-    """The platform is wired wrongly (an output unconnected, a name twice); found before time starts."""
+    """The platform is wired wrongly (an output unconnected, a name twice); found before the run."""
 
 
 class Unwired:
@@ -42,6 +42,7 @@ class Unwired:
         self.port = port
 
     def __call__(self, *_items: object) -> NoReturn:
+        """Refuse: nothing is connected to this output."""
         raise WiringError(f"{self.component}: output {self.port!r} is not connected")
 
     def __repr__(self) -> str:

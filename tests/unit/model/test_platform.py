@@ -241,7 +241,8 @@ def test_wiring_is_checked_before_time_starts() -> None:
     platform.components.add(loose)
     with pytest.raises(WiringError, match=r"^unconnected outputs: link\.spare\.receiver$"):
         platform.run()
-    assert platform.env.now == 0 and platform.recorder.count == 0
+    assert platform.env.now == 0
+    assert platform.recorder.count == 0
 
 
 def test_batches_must_match_the_sources() -> None:
