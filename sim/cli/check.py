@@ -64,7 +64,7 @@ def check(
     run_dir: Annotated[Path | None, typer.Option("--run", help="Check this run folder instead "
                                                  "of running.")] = None,
     budget: Annotated[Path | None, typer.Option(help="Budget TOML (default: the scenario's "
-                                                "[budget]).")] = None,
+                                                "\\[budget] table).")] = None,
     junit: Annotated[Path | None, typer.Option(help="Write JUnit XML here.")] = None,
     markdown: Annotated[Path | None, typer.Option(help="Write a Markdown table here.")] = None,
     baseline: Annotated[Path | None, typer.Option(help="Run folder to compare with.")] = None,

@@ -77,7 +77,7 @@ def _describe_error(error: Any) -> str:
     bad = error.get("input")
     problem = str(error["msg"]).removeprefix("Value error, ").replace("Input should be", "must be")
     if error["type"] == "extra_forbidden":
-        problem = "unknown key (check the spelling; see the README's scenario reference)"
+        problem = "unknown key (check the spelling; see docs/scenarios.md)"
     elif error["type"] in _NOT_AN_INTEGER:
         problem = f"must be a whole number written without quotes, e.g. 4, not {_kind(bad)}"
     elif error["type"] == "bool_type":

@@ -117,6 +117,6 @@ def test_an_odd_key_is_quoted_so_the_message_stays_on_one_line(tmp_path: Path) -
     path = tmp_path / "s.toml"
     path.write_text(HEAD + '"a\\nb" = 1\n', encoding="utf-8")
     assert refusal(path) == (
-        f"{path}: invalid scenario: data.'a\\nb': unknown key (check the spelling; see the "
-        "README's scenario reference) (got 1)"
+        f"{path}: invalid scenario: data.'a\\nb': unknown key (check the spelling; see "
+        "docs/scenarios.md) (got 1)"
     )
