@@ -9,7 +9,8 @@ The order book (:mod:`sim.core.book`) is price-time priority: a dict of price
 levels per side (FIFO deques with a cached visible size), a dict of resting
 orders by id, and a sorted key list per side whose last element is the best
 price. Stops wait in :mod:`sim.core.stops`. Results (:mod:`sim.core.orders`)
-are read-only and may be shared between calls.
+are read-only and may be shared between calls. Actions, outcomes and reject
+reasons are the integer enums of :mod:`sim.core.vocabulary`, shared by every layer.
 """
 
 from sim.core.book import OrderBook
@@ -17,7 +18,6 @@ from sim.core.orders import (
     BookDelta,
     BookResult,
     OrderType,
-    RejectReason,
     RestingOrder,
     SelfTradePrevention,
     Side,
@@ -25,12 +25,16 @@ from sim.core.orders import (
     TimeInForce,
     Trade,
 )
+from sim.core.vocabulary import NEVER, OrderAction, Outcome, RejectReason
 
 __all__ = [
+    "NEVER",
     "BookDelta",
     "BookResult",
+    "OrderAction",
     "OrderBook",
     "OrderType",
+    "Outcome",
     "RejectReason",
     "RestingOrder",
     "SelfTradePrevention",

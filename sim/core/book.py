@@ -21,7 +21,6 @@ from sim.core.orders import (
     BookDelta,
     BookResult,
     OrderType,
-    RejectReason,
     RestingOrder,
     Side,
     StopOrder,
@@ -37,6 +36,7 @@ from sim.core.results import (
     cancelled_result,
     rested_result,
 )
+from sim.core.vocabulary import RejectReason
 
 _UNKNOWN: Final = REJECTED[RejectReason.UNKNOWN_ORDER]
 _DUPLICATE: Final = REJECTED[RejectReason.DUPLICATE_ORDER_ID]

@@ -15,7 +15,6 @@ from typing import Final
 from sim.core.orders import (
     BookDelta,
     BookResult,
-    RejectReason,
     RestingOrder,
     SelfTradePrevention,
     Side,
@@ -33,6 +32,7 @@ from sim.core.price_levels import (
 )
 from sim.core.results import REJECTED
 from sim.core.stops import StopBook
+from sim.core.vocabulary import RejectReason
 
 SIDE_OF: Final[dict[int, Side]] = {1: Side.BUY, -1: Side.SELL}
 GTC: Final = TimeInForce.GTC

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
+from sim.core.vocabulary import RejectReason
+
 
 class Side(IntEnum):
     """Side of an order; the value is the sign of its position change."""
@@ -43,22 +45,6 @@ class SelfTradePrevention(StrEnum):
     CANCEL_NEWEST = "cancel_newest"
     CANCEL_OLDEST = "cancel_oldest"
     CANCEL_BOTH = "cancel_both"
-
-
-class RejectReason(StrEnum):
-    """Why the book refused an operation (nothing changed in the book)."""
-
-    DUPLICATE_ORDER_ID = "duplicate_order_id"
-    UNKNOWN_ORDER = "unknown_order"
-    INVALID_SIDE = "invalid_side"
-    INVALID_QTY = "invalid_qty"
-    INVALID_PRICE = "invalid_price"
-    INVALID_STOP_PRICE = "invalid_stop_price"
-    INVALID_DISPLAY_QTY = "invalid_display_qty"
-    INVALID_POST_ONLY = "invalid_post_only"
-    POST_ONLY_WOULD_CROSS = "post_only_would_cross"
-    FOK_NOT_FILLABLE = "fok_not_fillable"
-    ORDER_NOT_RESTING = "order_not_resting"
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,39 +38,26 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from enum import StrEnum
 from typing import TYPE_CHECKING, Final
 
 from sim.core.circuit_breaker import BPS, CircuitBreaker
 from sim.core.orders import Side
 from sim.core.portfolio import Portfolio
+from sim.core.vocabulary import RejectReason
 
 if TYPE_CHECKING:
     from sim.scenario.risk import RiskConfig
 
 
-class RiskRejectReason(StrEnum):
-    """Why the pre-trade checks refused an order (one value per check)."""
-
-    KILL_SWITCH = "kill_switch"
-    TRADING_HALTED = "trading_halted"
-    MAX_ORDER_QTY = "max_order_qty"
-    MAX_NOTIONAL = "max_notional"
-    PRICE_COLLAR = "price_collar"
-    POSITION_LIMIT = "position_limit"
-    CREDIT_LIMIT = "credit_limit"
-    ORDER_RATE = "order_rate"
-
-
-CHECK_ORDER: Final[tuple[RiskRejectReason, ...]] = (
-    RiskRejectReason.KILL_SWITCH,
-    RiskRejectReason.TRADING_HALTED,
-    RiskRejectReason.MAX_ORDER_QTY,
-    RiskRejectReason.MAX_NOTIONAL,
-    RiskRejectReason.PRICE_COLLAR,
-    RiskRejectReason.POSITION_LIMIT,
-    RiskRejectReason.CREDIT_LIMIT,
-    RiskRejectReason.ORDER_RATE,
+CHECK_ORDER: Final[tuple[RejectReason, ...]] = (
+    RejectReason.KILL_SWITCH,
+    RejectReason.TRADING_HALTED,
+    RejectReason.MAX_ORDER_QTY,
+    RejectReason.MAX_NOTIONAL,
+    RejectReason.PRICE_COLLAR,
+    RejectReason.POSITION_LIMIT,
+    RejectReason.CREDIT_LIMIT,
+    RejectReason.ORDER_RATE,
 )
 """The order in which :meth:`PreTradeRisk.check` runs its checks."""
 
@@ -126,7 +113,7 @@ class PreTradeRisk:
     # -- the chain ---------------------------------------------------------
 
     def check(self, now_ns: int, account: str, symbol: str, side: Side,
-              price: int | None, qty: int) -> RiskRejectReason | None:
+              price: int | None, qty: int) -> RejectReason | None:
         """Return the first failing check's reason, or None when the order passes.
 
         A passing order counts towards the account's order rate at ``now_ns``.
@@ -151,7 +138,7 @@ class PreTradeRisk:
         return None
 
     def failing_checks(self, now_ns: int, account: str, symbol: str, side: Side,
-                       price: int | None, qty: int) -> list[RiskRejectReason]:
+                       price: int | None, qty: int) -> list[RejectReason]:
         """Every check the order fails, in :data:`CHECK_ORDER`; changes no state."""
         if not self.config.enabled:
             return []

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from sim.core.orders import BookResult, RejectReason
+from sim.core.orders import BookResult
+from sim.core.vocabulary import BOOK_REASONS, RejectReason
 
 CACHE_MAX_QTY: Final = 1 << 16
 """Outcomes for quantities below this are cached (bounds the caches' memory)."""
@@ -21,9 +22,9 @@ def accepted(resting: int, cancelled: int) -> BookResult:
 
 
 REJECTED: Final[dict[RejectReason, BookResult]] = {
-    reason: BookResult(False, reason, [], 0, 0, 0, [], [], []) for reason in RejectReason
+    reason: BookResult(False, reason, [], 0, 0, 0, [], [], []) for reason in BOOK_REASONS
 }
-"""One shared result per reject reason."""
+"""One shared result per reason a book can give."""
 
 RESTED: Final[dict[int, BookResult]] = {}
 """qty -> shared result of an order that rested in full without trading."""

@@ -1,7 +1,8 @@
 """A batch of canonical events as numpy columns: the one format the model consumes.
 
 Readers turn Parquet record batches into ``EventColumns``; the ``ExchangeFeed``
-walks them with plain Python lists (``to_lists``) in its hot loop.
+walks them with plain Python lists (``to_lists``) in its hot loop. ``action``
+holds :class:`sim.core.vocabulary.OrderAction` codes.
 
 The optional columns of the canonical schema that change what an event does
 travel as small-integer codes, or ``None`` when the file has no such column (the
@@ -18,11 +19,6 @@ import numpy as np
 import numpy.typing as npt
 
 from sim.core.orders import TimeInForce
-from sim.data.schema import Action
-
-ACTION_BY_CODE: tuple[Action, ...] = tuple(Action)
-"""``ACTION_BY_CODE[code]`` is the action with that small-integer code."""
-CODE_BY_ACTION: dict[Action, int] = {action: code for code, action in enumerate(ACTION_BY_CODE)}
 
 NO_PRICE = np.iinfo(np.int64).min
 """Sentinel in ``price`` for a null price (market orders, cancels)."""
@@ -50,6 +46,7 @@ class EventColumns:
     ts_ns: npt.NDArray[np.int64]
     symbol: npt.NDArray[np.int32]
     action: npt.NDArray[np.int8]
+    """``OrderAction`` codes."""
     order_id: npt.NDArray[np.int64]
     side: npt.NDArray[np.int8]
     price: npt.NDArray[np.int64]

@@ -13,12 +13,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.core.book import OrderBook
+from sim.core.vocabulary import OrderAction
 from sim.data.schema import DEFAULT_PRICE_SCALE, arrow_schema
 from sim.errors import DataError
 from sim.rng import RandomStreams
@@ -105,12 +107,12 @@ class _SymbolFlow:
         order_id = self.new_id()
         if self.book.add(order_id, side, price, qty).resting_qty:
             self.live.append((order_id, side))
-        self.emit(ts, 0, order_id, side, price, qty)
+        self.emit(ts, OrderAction.ADD, order_id, side, price, qty)
 
     def market(self, ts: int, side: int, qty: int) -> None:
         order_id = self.new_id()
         self.book.market(order_id, side, qty)
-        self.emit(ts, 2, order_id, side, -1, qty)
+        self.emit(ts, OrderAction.MARKET, order_id, side, -1, qty)
 
     def cancel(self, ts: int, pick: float) -> bool:
         """Cancel a random resting order; False when none is left."""
@@ -120,9 +122,13 @@ class _SymbolFlow:
             order_id, side = self.live.pop()
             if order_id in self.book:
                 self.book.cancel(order_id, None)
-                self.emit(ts, 1, order_id, side, -1, -1)
+                self.emit(ts, OrderAction.CANCEL, order_id, side, -1, -1)
                 return True
         return False
+
+
+_DRAWN: Final[tuple[OrderAction, ...]] = (OrderAction.ADD, OrderAction.CANCEL, OrderAction.MARKET)
+"""What each value of the flow's kind draw means (drawn with add, cancel and market shares)."""
 
 
 def _symbol_flow(spec: FlowSpec, symbol: str, streams: RandomStreams) -> dict[str, list[int]]:
@@ -130,7 +136,7 @@ def _symbol_flow(spec: FlowSpec, symbol: str, streams: RandomStreams) -> dict[st
     count = int(rng.poisson(spec.rate_per_s * spec.duration_ns / 1e9))
     ts = (spec.start_ns + np.cumsum(rng.exponential(1e9 / spec.rate_per_s, count))
           ).astype(np.int64).tolist()
-    kinds = rng.choice(3, size=count, p=[spec.add_share, spec.cancel_share,
+    kinds = rng.choice(len(_DRAWN), size=count, p=[spec.add_share, spec.cancel_share,
                                           1 - spec.add_share - spec.cancel_share]).tolist()
     sides = rng.choice(np.array([1, -1]), size=count).tolist()
     steps = rng.choice(np.array([-1, 0, 1]), size=count,
@@ -143,9 +149,10 @@ def _symbol_flow(spec: FlowSpec, symbol: str, streams: RandomStreams) -> dict[st
     mid = spec.start_price // spec.tick
     for i in range(count):
         mid = max(mid + steps[i], 20)
-        if kinds[i] == 1 and flow.cancel(ts[i], picks[i]):
+        kind = _DRAWN[kinds[i]]
+        if kind is OrderAction.CANCEL and flow.cancel(ts[i], picks[i]):
             continue
-        if kinds[i] == 2:
+        if kind is OrderAction.MARKET:
             flow.market(ts[i], sides[i], qtys[i])
         else:
             flow.add(ts[i], sides[i], (mid + sides[i] * ticks[i]) * spec.tick, qtys[i])
@@ -159,7 +166,7 @@ def generate_flow(spec: FlowSpec) -> pa.Table:
     for symbol in sorted(spec.symbols):
         flow = _symbol_flow(spec, symbol, streams)
         n = len(flow["ts"])
-        action_names = np.array(["add", "cancel", "market"])[np.array(flow["action"], int)]
+        action_names = np.array(OrderAction.labels())[np.array(flow["action"], int)]
         price = np.array(flow["price"], dtype=np.int64)
         qty = np.array(flow["qty"], dtype=np.int64)
         parts.append(pa.table({

@@ -52,16 +52,18 @@ from typing import Final
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.core.vocabulary import OrderAction
 from sim.data.lobster_pair import PairCheck
 from sim.data.lobster_parse import BookRow, Message, iter_messages, iter_orderbook
 from sim.data.lobster_translate import Counts, Event, Translator
-from sim.data.schema import ACTION_CODES, DEFAULT_PRICE_SCALE, Action, arrow_schema
+from sim.data.schema import DEFAULT_PRICE_SCALE, arrow_schema
 from sim.errors import DataError
 
 BATCH_EVENTS: Final[int] = 65_536
 _EPOCH: Final[dt.date] = dt.date(1970, 1, 1)
 _NS_PER_DAY: Final[int] = 86_400 * 1_000_000_000
-_ACTIONS = pa.array([action.value for action in Action], pa.string())
+_ACTIONS = pa.array(OrderAction.labels(), pa.string())
+"""Dictionary of the ``action`` column: labels indexed by ``OrderAction`` code."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +122,7 @@ class _Columns:
         self._symbol = pa.array([symbol], pa.string())
         self._midnight_ns = midnight_ns
         self._events: list[Event] = []
-        self.counts = dict.fromkeys((a.value for a in Action), 0)
+        self.counts = dict.fromkeys(OrderAction.labels(), 0)
         self.written = 0
 
     def extend(self, events: list[Event]) -> None:
@@ -135,9 +137,9 @@ class _Columns:
             return
         count = len(events)
         ts, action, order_id, side, price, qty, tif, line = zip(*events, strict=True)
-        codes = [ACTION_CODES[a] for a in action]
-        for name in action:
-            self.counts[name] += 1
+        codes = [int(a) for a in action]
+        for a in action:
+            self.counts[a.label] += 1
         midnight = self._midnight_ns
         arrays = [
             pa.array([midnight + t for t in ts], pa.timestamp("ns", tz="UTC")),

@@ -12,9 +12,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Final, NamedTuple
 
+from sim.core.vocabulary import OrderAction
 from sim.data.lobster_parse import BookRow, Level, Message
 from sim.data.lobster_shadow import Resting, ShadowBook, fifo_fills
-from sim.data.schema import Action
 from sim.errors import DataError
 
 SYNTHETIC_ID_BASE: Final[int] = 1 << 62
@@ -27,7 +27,7 @@ class Event(NamedTuple):
     """One canonical event; ``source_line`` is the message line it comes from (0: seeding)."""
 
     ts_ns: int
-    action: Action
+    action: OrderAction
     order_id: int
     side: int
     price: int | None
@@ -37,7 +37,7 @@ class Event(NamedTuple):
 
 
 def _row_event(
-    message: Message, action: Action, order_id: int, price: int | None, qty: int | None
+    message: Message, action: OrderAction, order_id: int, price: int | None, qty: int | None
 ) -> Event:
     """An event at a message's time and line, on the message's side."""
     return Event(
@@ -95,7 +95,7 @@ class Translator:
         """Add a block of unseen volume to the shadow; append its ``add`` event to ``out``."""
         block = Resting(self._synthetic_id(), side, price, size, known=False)
         self.shadow.add(block)
-        out.append(Event(ts_ns, Action.ADD, block.order_id, side, price, size, None, line))
+        out.append(Event(ts_ns, OrderAction.ADD, block.order_id, side, price, size, None, line))
         return block
 
     def seed(self, first: Message, row: BookRow) -> None:
@@ -129,7 +129,8 @@ class Translator:
             self._cancel(message)
         elif kind in (5, 6):
             self.events.append(
-                _row_event(message, Action.TRADE, message.order_id, message.price, message.size)
+                _row_event(message, OrderAction.TRADE, message.order_id, message.price,
+                           message.size)
             )
         else:
             self.counts.halts += 1
@@ -152,7 +153,8 @@ class Translator:
         self.shadow.add(
             Resting(order_id, message.direction, message.price, message.size, known=True)
         )
-        self.events.append(_row_event(message, Action.ADD, order_id, message.price, message.size))
+        self.events.append(
+            _row_event(message, OrderAction.ADD, order_id, message.price, message.size))
 
     def _target(self, message: Message) -> Resting | None:
         """The shadow order a cancel or execution applies to: the named order, else the block.
@@ -190,7 +192,7 @@ class Translator:
             return
         full = target.known and message.type == 3
         qty = None if full else message.size
-        self.events.append(_row_event(message, Action.CANCEL, target.order_id, None, qty))
+        self.events.append(_row_event(message, OrderAction.CANCEL, target.order_id, None, qty))
         self.shadow.reduce(target, target.remaining if full else message.size)
 
     def executions(self, group: list[Message], rows: list[BookRow | None]) -> None:
@@ -216,7 +218,7 @@ class Translator:
                 self.shadow.reduce(target, message.size)
                 row_events.append(
                     _row_event(
-                        message, Action.EXECUTE, target.order_id, message.price, message.size
+                        message, OrderAction.EXECUTE, target.order_id, message.price, message.size
                     )
                 )
             if row is not None:
@@ -247,13 +249,13 @@ class Translator:
             self.events.extend(
                 e._replace(source_line=last.line)
                 for e in row_events
-                if e.action is not Action.EXECUTE
+                if e.action is not OrderAction.EXECUTE
             )
         aggressor_id = self._synthetic_id()
         self.events.append(
             Event(
                 last.time_ns,
-                Action.ADD,
+                OrderAction.ADD,
                 aggressor_id,
                 -last.direction,
                 limit,
@@ -262,7 +264,7 @@ class Translator:
                 last.line,
             )
         )
-        self.events.extend(e for e in per_row[-1] if e.action is not Action.EXECUTE)
+        self.events.extend(e for e in per_row[-1] if e.action is not OrderAction.EXECUTE)
         self.counts.aggressors += 1
         self.counts.aggressor_rows += len(group)
         self.counts.merged_rows += len(group) - 1
@@ -294,7 +296,7 @@ class Translator:
                 continue
             dropped = self.shadow.drop_level(side, price)
             events.extend(
-                Event(ts_ns, Action.CANCEL, order.order_id, side, None, None, None, line)
+                Event(ts_ns, OrderAction.CANCEL, order.order_id, side, None, None, None, line)
                 for order in dropped
             )
             self.counts.window_exits += 1

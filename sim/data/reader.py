@@ -23,8 +23,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from sim.core.vocabulary import OrderAction
 from sim.data.events import (
-    CODE_BY_ACTION,
     CODE_BY_TIF,
     NO_ACCOUNT,
     NO_PRICE,
@@ -37,14 +37,14 @@ from sim.data.schema import (
     MAX_NOTIONAL,
     PRICE_SCALE_KEY,
     REQUIRED_COLUMNS,
-    Action,
 )
 from sim.errors import DataError
 
 BATCH_ROWS = 65_536
-_ACTIONS = {action.value for action in Action}
-_NEEDS_PRICE = {Action.ADD.value, Action.MODIFY.value}
-_NEEDS_QTY = {Action.ADD.value, Action.MODIFY.value, Action.MARKET.value, Action.EXECUTE.value}
+_ACTIONS = frozenset(OrderAction.labels())
+_NEEDS_PRICE = [action.label for action in (OrderAction.ADD, OrderAction.MODIFY)]
+_NEEDS_QTY = [action.label for action in
+              (OrderAction.ADD, OrderAction.MODIFY, OrderAction.MARKET, OrderAction.EXECUTE)]
 _EVENT_COLUMNS = ("tif", "account")
 """Optional columns the model consumes (others, like ``display_qty``, are not read yet)."""
 _TIF_VALUES = pa.array(sorted(CODE_BY_TIF, key=CODE_BY_TIF.__getitem__), pa.string())
@@ -211,12 +211,12 @@ def _check_batch(path: Path, batch: pa.RecordBatch, base_row: int, last_ts: int)
     qty_column = _int64_column(path, base_row, batch, "qty")
     qty = qty_column.fill_null(1).to_numpy(zero_copy_only=False)
     _raise_if(path, base_row, qty <= 0, "qty", "quantity must be positive")
-    needs_qty = np.isin(action_values, list(_NEEDS_QTY))
+    needs_qty = np.isin(action_values, _NEEDS_QTY)
     _raise_if(path, base_row, needs_qty & qty_column.is_null().to_numpy(zero_copy_only=False),
               "qty", "quantity is required for this action")
     price_column = _int64_column(path, base_row, batch, "price")
     price_null = price_column.is_null().to_numpy(zero_copy_only=False)
-    _raise_if(path, base_row, np.isin(action_values, list(_NEEDS_PRICE)) & price_null,
+    _raise_if(path, base_row, np.isin(action_values, _NEEDS_PRICE) & price_null,
               "price", "price is required for add and modify")
     price = price_column.fill_null(1).to_numpy(zero_copy_only=False)
     _raise_if(path, base_row, price <= 0, "price", "price must be positive")
@@ -305,7 +305,7 @@ def iter_event_batches(
     parquet = _open(info.path)
     codes = {name: code for code, name in enumerate(info.symbols)}
     wanted = np.array([codes[s] for s in symbols if s in codes], dtype=np.int32)
-    action_codes = {action.value: code for action, code in CODE_BY_ACTION.items()}
+    action_codes = {action.label: action.value for action in OrderAction}
     account_names = pa.array(info.accounts, pa.string())
     base_row = 0
     columns = [*REQUIRED_COLUMNS, *info.optional]

@@ -2,7 +2,10 @@
 
 One row per venue event. Time is ``timestamp[ns, UTC]``; prices are int64 in
 ``1/price_scale`` units (the scale is stored in the Parquet file's key-value
-metadata under ``ticktwin.price_scale``); quantities are int64 shares.
+metadata under ``ticktwin.price_scale``); quantities are int64 shares. The
+``action`` column holds the labels of :class:`sim.core.vocabulary.OrderAction`
+(``add``, ``cancel``, ``modify``, ``market``, ``execute``, ``trade``) as strings;
+in memory they become its codes.
 
 Notional (``price * qty``, in price units x shares) is what overflows first: the
 orders table keeps each order's ``filled_notional`` in int64. A mature engine
@@ -19,25 +22,9 @@ scale 10,000 (7e9 units) with big sizes, or satoshi-priced crypto quantities.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Final
 
 import pyarrow as pa
-
-
-class Action(StrEnum):
-    """What a row of the canonical stream does to the book."""
-
-    ADD = "add"
-    CANCEL = "cancel"
-    MODIFY = "modify"
-    MARKET = "market"
-    EXECUTE = "execute"
-    TRADE = "trade"
-
-
-ACTION_CODES: Final[dict[str, int]] = {a.value: i for i, a in enumerate(Action)}
-"""Stable small-integer codes for actions, used in numpy columns (order of ``Action``)."""
 
 MAX_NOTIONAL: Final[int] = 2**62
 """Largest ``price * qty`` of one row (4,611,686,018,427,387,904 price units x shares)."""

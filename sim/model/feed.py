@@ -28,28 +28,22 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.data.events import CODE_BY_ACTION, NO_ACCOUNT, NO_PRICE, NO_QTY, TIF_BY_CODE, EventColumns
-from sim.data.schema import Action
+from sim.core.vocabulary import CLIENT_ACTIONS, OrderAction
+from sim.data.events import NO_ACCOUNT, NO_PRICE, NO_QTY, TIF_BY_CODE, EventColumns
 from sim.errors import DataError
 from sim.model.environment import SimulationEnvironment
 from sim.model.link import NetworkLink
 from sim.model.matching import MatchingEngine
-from sim.model.recorder import ADD, CANCEL, MARKET, MODIFY, OrderRecorder
+from sim.model.recorder import OrderRecorder
 from sim.scenario.schema import Route, SourceConfig
 
 CHUNK = 32
 """Orders a full-route feed posts ahead per wake (bounds the event heap)."""
 
 _ORDER, _HISTORY, _PRINT = 0, 1, 2
-_TO_RECORDER = np.full(len(CODE_BY_ACTION), -1, dtype=np.int8)
-for _action, _code in (
-    (Action.ADD, ADD),
-    (Action.MARKET, MARKET),
-    (Action.CANCEL, CANCEL),
-    (Action.MODIFY, MODIFY),
-):
-    _TO_RECORDER[CODE_BY_ACTION[_action]] = _code
-_TRADE_CODE = CODE_BY_ACTION[Action.TRADE]
+_ROUTED = np.array([action in CLIENT_ACTIONS for action in OrderAction])
+"""``_ROUTED[code]``: whether a full-route source sends that action as a client order."""
+_TRADE_CODE = OrderAction.TRADE
 _TIF_NAMES = np.array(TIF_BY_CODE, dtype=object)
 
 
@@ -152,8 +146,8 @@ class ExchangeFeed:
         self.engine.ensure_books(len(recorder.symbols))
         kinds = np.where(batch.action == _TRADE_CODE, _PRINT, _HISTORY).astype(np.int8)
         if self.full:
-            action = _TO_RECORDER[batch.action]
-            routed = action >= 0
+            action = batch.action
+            routed = _ROUTED[action]
             kinds[routed] = _ORDER
             first = self._seq = recorder.append_orders(
                 self.source_code,

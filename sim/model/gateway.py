@@ -14,18 +14,15 @@ account's bucket is empty is rejected ``rate_limited`` at the end of its service
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final
 
 from sim.core.token_bucket import TokenBuckets
+from sim.core.vocabulary import RejectReason
 from sim.model.accounts import OrderAccounts
 from sim.model.environment import SimulationEnvironment
 from sim.model.recorder import GATEWAY, OrderRecorder
 from sim.model.sampling import DurationSampler
 from sim.model.server import Stage, StageStamps
 from sim.scenario.schema import GatewayConfig, StageConfig
-
-RATE_LIMITED: Final[str] = "rate_limited"
-"""Reject reason of an order over its account's gateway rate limit."""
 
 
 class OrderGateway(Stage):
@@ -66,9 +63,9 @@ class OrderGateway(Stage):
         if self.buckets.take(self._accounts.name(seq), self.env.now):  # type: ignore[union-attr]
             self._forward(seq)  # type: ignore[misc]
             return
-        self.count_reject(RATE_LIMITED)
-        self._refuse(seq, RATE_LIMITED)
+        self.count_reject(RejectReason.RATE_LIMITED)
+        self._refuse(seq, RejectReason.RATE_LIMITED)
 
-    def _refuse(self, seq: int, reason: str) -> None:
+    def _refuse(self, seq: int, reason: RejectReason) -> None:
         self.recorder.reject(seq, GATEWAY, reason)
         self._report(seq)  # type: ignore[misc]

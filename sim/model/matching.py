@@ -39,17 +39,22 @@ from sim.core.book import OrderBook
 from sim.core.book_image import BookImage, book_image
 from sim.core.orders import BookResult, Side
 from sim.core.replay import apply_event
-from sim.data.events import ACTION_BY_CODE, TIF_BY_CODE
+from sim.core.vocabulary import OrderAction, RejectReason
+from sim.data.events import TIF_BY_CODE
 from sim.data.schema import INT64_MAX
 from sim.errors import DataError
 from sim.model.audit import AuditLog
 from sim.model.environment import SimulationEnvironment
-from sim.model.recorder import ADD, CANCEL, MARKET, MATCHING, NULL, OrderRecorder
+from sim.model.recorder import MATCHING, NULL, OrderRecorder
 from sim.model.sampling import DurationSampler
 from sim.model.server import Stage, StageStamps
 from sim.scenario.schema import StageConfig
 
-_UNKNOWN_ORDER = "unknown_order"
+# Members bound once: every order compares against them (``OrderAction.ADD`` costs ~100 ns).
+_ADD, _CANCEL, _MARKET, _EXECUTE = (
+    OrderAction.ADD, OrderAction.CANCEL, OrderAction.MARKET, OrderAction.EXECUTE)
+_ACTIONS = OrderAction.members()
+_UNKNOWN_ORDER, _DUPLICATE_ORDER_ID = RejectReason.UNKNOWN_ORDER, RejectReason.DUPLICATE_ORDER_ID
 
 HistoryEntry = tuple[int, int, int, int, int, int | None, int | None, str | None]
 """A history row as the WAL keeps it: source, action, symbol, venue id, side, price, qty, tif."""
@@ -152,7 +157,7 @@ class MatchingEngine(Stage):
 
     # ------------------------------------------------------------ model orders
 
-    def _refuse(self, seq: int, reason: str) -> None:
+    def _refuse(self, seq: int, reason: RejectReason) -> None:
         self.recorder.reject(seq, MATCHING, reason)
         self._report(seq)  # type: ignore[misc]
 
@@ -161,17 +166,17 @@ class MatchingEngine(Stage):
         if self._journal is not None:
             self._log(seq, self.env.now)
         outcome = self._apply(seq, True)
-        if isinstance(outcome, str):
+        if isinstance(outcome, RejectReason):
             self._reject_request(seq, outcome)
             return
         result, owner = outcome
         self._settle(result, owner, self.env.now, self.books[self._symbol[seq]].symbol)
-        if self._action[seq] != MARKET or result.trades:
+        if self._action[seq] != _MARKET or result.trades:
             self.book_changes += 1
             self._changed(seq)  # type: ignore[misc]
         self._report(seq)  # type: ignore[misc]
 
-    def _apply(self, seq: int, live: bool) -> tuple[BookResult, int] | str:
+    def _apply(self, seq: int, live: bool) -> tuple[BookResult, int] | RejectReason:
         """Apply order ``seq`` to its book: ``(result, owner seq or -1)`` or a reject reason.
 
         ``live`` False (a WAL replay) leaves the order's accounting columns alone.
@@ -185,19 +190,19 @@ class MatchingEngine(Stage):
             ids = self._ids[key] = {}
         venue_id = self._order_id[seq]
         owner = seq
-        if action == ADD:
+        if action == _ADD:
             resting = ids.get(venue_id)
             if resting is not None and resting in book:
-                return "duplicate_order_id"
+                return _DUPLICATE_ORDER_ID
             added = apply_event(
-                book, "add", seq + 1, self._side[seq], self._price[seq], self._qty[seq],
+                book, _ADD, seq + 1, self._side[seq], self._price[seq], self._qty[seq],
                 TIF_BY_CODE[self._tif[seq]],
             )
             assert added is not None  # only a trade has no book result
             result = added
             if result.accepted:
                 ids[venue_id] = seq + 1
-        elif action == MARKET:
+        elif action == _MARKET:
             result = book.market(seq + 1, self._side[seq], self._qty[seq])
         else:
             target = ids.get(venue_id)
@@ -205,14 +210,14 @@ class MatchingEngine(Stage):
                 return _UNKNOWN_ORDER
             owner = target - 1 if target <= self._capacity else -1
             result = self._amend(book, action, seq, target, owner if live else -1)
-        if not result.accepted:
-            return str(result.reject_reason)
+        if result.reject_reason is not None:
+            return result.reject_reason
         return result, owner
 
     def _amend(self, book: OrderBook, action: int, seq: int, target: int, owner: int) -> BookResult:
         """Cancel or modify ``target``; a modify that grows model order ``owner`` grows its qty."""
         qty = self._qty[seq]
-        if action == CANCEL:
+        if action == _CANCEL:
             return book.cancel(target, None if qty == NULL else qty)
         price = self._price[seq]
         if price == NULL or qty == NULL:
@@ -229,7 +234,7 @@ class MatchingEngine(Stage):
                 return result
         return book.modify(target, price, qty)
 
-    def _reject_request(self, seq: int, reason: str) -> None:
+    def _reject_request(self, seq: int, reason: RejectReason) -> None:
         self.count_reject(reason)
         self.recorder.reject(seq, MATCHING, reason)
         self._report(seq)  # type: ignore[misc]
@@ -299,7 +304,7 @@ class MatchingEngine(Stage):
         qty: int | None,
         tif: str | None = None,
     ) -> None:
-        """Apply one history row (``action`` in ``sim.data.events`` codes) at ``ts_ns``.
+        """Apply one history row (``action`` an ``OrderAction`` code) at ``ts_ns``.
 
         History is applied inline by the feed, outside any stage; its book changes
         are not published (nothing in the model subscribes to market data yet).
@@ -341,23 +346,23 @@ class MatchingEngine(Stage):
 
         ``live`` False (a WAL replay) reuses the book ids the row got when first applied.
         """
-        name = ACTION_BY_CODE[action]
+        kind = _ACTIONS[action]
         book = self.books[symbol]
         ids = self._id_map(source, symbol)
-        if name == "add" or name == "market":
+        if kind is _ADD or kind is _MARKET:
             book_id = self._next_history_id
             self._next_history_id += 1
             if live:
                 self._history_venue_ids.append(venue_id)
-            if name == "add" and (tif is None or tif == "gtc"):
+            if kind is _ADD and (tif is None or tif == "gtc"):
                 ids[venue_id] = book_id
         else:
             found = ids.get(venue_id)
             book_id = 0 if found is None else found
-        result = apply_event(book, name, book_id, side, price, qty, tif)
+        result = apply_event(book, kind, book_id, side, price, qty, tif)
         if result is None:
             return None
-        if result.accepted and (name == "cancel" or name == "execute") and not result.resting_qty:
+        if result.accepted and (kind is _CANCEL or kind is _EXECUTE) and not result.resting_qty:
             ids.pop(venue_id, None)
         owner = book_id - 1 if 0 < book_id <= self._capacity else -1
         return result, owner, book

@@ -1,11 +1,13 @@
 """Per-order state in preallocated numpy columns, written out as Arrow once at the end.
 
 Row ``seq`` of every column belongs to the order with sequence number ``seq``
-(``0 .. capacity-1``, assigned by the feed in send order). Strings (source,
-symbol, action, outcome, reasons) are small-integer codes into name tables
-while the run lasts. Components write scalars through ``memoryview`` s of the
-columns (:meth:`OrderRecorder.view`), which is as fast as a list and keeps the
-memory of a numpy array. ``NULL`` marks a missing timestamp, price or reason.
+(``0 .. capacity-1``, assigned by the feed in send order). Strings are
+small-integer codes while the run lasts: ``action``, ``outcome`` and
+``reject_reason`` the fixed codes of :mod:`sim.core.vocabulary` (decoded by
+label), source, symbol and account codes into name tables filled as they appear.
+Components write scalars through ``memoryview`` s of the columns
+(:meth:`OrderRecorder.view`), which is as fast as a list and keeps the memory of
+a numpy array. ``NULL`` marks a missing timestamp, price or reason.
 Fills are appended to ``array('q')`` buffers, since their count is not known
 up front.
 """
@@ -20,14 +22,17 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from sim.core.vocabulary import NEW_ORDER_ACTIONS, OrderAction, Outcome, RejectReason
 from sim.data.events import NO_PRICE, NO_QTY
 
 NULL: Final[int] = int(np.iinfo(np.int64).min)
 """Sentinel of a missing int64 value (a stamp never reached, a null price)."""
 
-ACTION_NAMES: Final[tuple[str, ...]] = ("add", "market", "cancel", "modify")
-"""Recorder action codes: ``ACTION_NAMES[code]``."""
-ADD, MARKET, CANCEL, MODIFY = 0, 1, 2, 3
+# Transitional: sim/model/injector.py, restructured by a parallel change, still imports
+# these two names. They are the OrderAction members, not a second encoding; remove them
+# once the injector uses OrderAction.ADD / OrderAction.MARKET.
+ADD: Final = OrderAction.ADD
+MARKET: Final = OrderAction.MARKET
 
 STAGE_NAMES: Final[tuple[str, ...]] = ("gateway", "risk", "matching")
 """Stages that can reject an order (``reject_stage``): ``STAGE_NAMES[code]``."""
@@ -108,9 +113,7 @@ class OrderRecorder:
         self.accounts: list[str] = []
         self.source_accounts: list[int] = [0] * len(self.sources)
         """Distinct accounts in each source's data (set by its feed on load; 0: none)."""
-        self.reasons: list[str] = []
         self._symbol_codes: dict[str, int] = {}
-        self._reason_codes: dict[str, int] = {}
         self.columns: dict[str, npt.NDArray[np.signedinteger]] = {}
         for name in _INT64:
             fill = 0 if name in _ZERO_FILLED else NULL
@@ -133,14 +136,6 @@ class OrderRecorder:
             self.symbols.append(name)
         return code
 
-    def reason_code(self, reason: str) -> int:
-        """Return the code of reject reason ``reason``, registering it on first use."""
-        code = self._reason_codes.get(reason)
-        if code is None:
-            code = self._reason_codes[reason] = len(self.reasons)
-            self.reasons.append(reason)
-        return code
-
     def append_orders(
         self,
         source: int,
@@ -152,7 +147,7 @@ class OrderRecorder:
         price: npt.NDArray[np.int64],
         qty: npt.NDArray[np.int64],
     ) -> int:
-        """Write a block of new orders (``action`` in recorder codes); return the first seq.
+        """Write a block of new orders (``action`` in ``OrderAction`` codes); return the first seq.
 
         Raises:
             CapacityError: The block does not fit in the preallocated columns.
@@ -177,10 +172,10 @@ class OrderRecorder:
         self.count = end
         return first
 
-    def reject(self, seq: int, stage: int, reason: str) -> None:
+    def reject(self, seq: int, stage: int, reason: RejectReason) -> None:
         """Mark order ``seq`` rejected by ``stage`` (a ``STAGE_NAMES`` code) for ``reason``."""
         self.columns["reject_stage"][seq] = stage
-        self.columns["reject_reason"][seq] = self.reason_code(reason)
+        self.columns["reject_reason"][seq] = reason
 
     # ------------------------------------------------------------------ output
 
@@ -197,7 +192,7 @@ class OrderRecorder:
             "source": _strings(col["source"], self.sources),
             "symbol": _strings(col["symbol"], self.symbols),
             "account": _strings(col["account"], self.accounts),
-            "action": _strings(col["action"], ACTION_NAMES),
+            "action": _strings(col["action"], _ACTION_LABELS),
             "order_id": pa.array(col["order_id"]),
             "side": pa.array(col["side"]),
             "price": _nullable(col["price"]),
@@ -205,8 +200,8 @@ class OrderRecorder:
         }
         for name in STAMPS:
             fields[name] = _nullable(col[name])
-        fields["outcome"] = _strings(outcome, _OUTCOMES)
-        fields["reject_reason"] = _strings(col["reject_reason"], self.reasons)
+        fields["outcome"] = _strings(outcome, _OUTCOME_LABELS)
+        fields["reject_reason"] = _strings(col["reject_reason"], _REASON_LABELS)
         fields["reject_stage"] = _strings(col["reject_stage"], STAGE_NAMES)
         for name in ("filled_qty", "cancelled_qty", "resting_qty", "filled_notional"):
             fields[name] = pa.array(col[name])
@@ -240,29 +235,24 @@ class OrderRecorder:
 
     @staticmethod
     def _outcomes(col: dict[str, npt.NDArray[np.signedinteger]]) -> npt.NDArray[np.int8]:
-        """Outcome codes into ``_OUTCOMES``; -1 (null) when the order never finished."""
+        """``Outcome`` codes; -1 (null) when the order never finished."""
         qty, filled, resting = col["qty"], col["filled_qty"], col["resting_qty"]
-        is_order = col["action"] <= MARKET
+        is_order = np.isin(col["action"], _NEW_ORDER_CODES)
         done = col["ts_matching_out_ns"] != NULL
         outcome = np.full(len(qty), -1, dtype=np.int8)
-        outcome[done & ~is_order] = _ACCEPTED
-        outcome[done & is_order] = _CANCELLED
-        outcome[done & is_order & (resting > 0)] = _RESTING
-        outcome[done & is_order & (filled > 0)] = _PARTIAL
-        outcome[done & is_order & (filled > 0) & (filled >= qty)] = _FILLED
-        outcome[col["reject_reason"] >= 0] = _REJECTED
+        outcome[done & ~is_order] = Outcome.ACCEPTED
+        outcome[done & is_order] = Outcome.CANCELLED
+        outcome[done & is_order & (resting > 0)] = Outcome.RESTING
+        outcome[done & is_order & (filled > 0)] = Outcome.PARTIAL
+        outcome[done & is_order & (filled > 0) & (filled >= qty)] = Outcome.FILLED
+        outcome[col["reject_reason"] >= 0] = Outcome.REJECTED
         return outcome
 
 
-_OUTCOMES: Final[tuple[str, ...]] = (
-    "filled",
-    "partial",
-    "resting",
-    "cancelled",
-    "rejected",
-    "accepted",
-)
-_FILLED, _PARTIAL, _RESTING, _CANCELLED, _REJECTED, _ACCEPTED = range(6)
+_ACTION_LABELS: Final = OrderAction.labels()
+_OUTCOME_LABELS: Final = Outcome.labels()
+_REASON_LABELS: Final = RejectReason.labels()
+_NEW_ORDER_CODES: Final = sorted(NEW_ORDER_ACTIONS)
 
 
 def _nullable(values: npt.NDArray[np.int64]) -> pa.Array:

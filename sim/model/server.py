@@ -44,18 +44,20 @@ from typing import Final, cast
 
 import simpy
 
+from sim.core.vocabulary import RejectReason
 from sim.model.environment import SimulationEnvironment
 from sim.model.recorder import OrderRecorder
 from sim.model.sampling import DurationSampler
 from sim.model.sessions import OrderSessions
 from sim.scenario.schema import StageConfig, StageOrdering
 
-QUEUE_FULL: Final[str] = "queue_full"
-"""Reject reason of an arrival that found the queue full."""
+QUEUE_FULL: Final = RejectReason.QUEUE_FULL
+"""Reject reason of an arrival that found the queue full (the member itself; the publisher
+imports this name)."""
 
 Handler = Callable[[int], None]
 """Receives an item (an order sequence number)."""
-RejectHandler = Callable[[int, str], None]
+RejectHandler = Callable[[int, RejectReason], None]
 """Receives a rejected item and the reason."""
 
 
@@ -124,6 +126,7 @@ class Stage:
         self.served = 0
         self.rejected = 0
         self.rejected_by_reason: dict[str, int] = {}
+        """Rejects by reason label (the ``rejected.<label>`` counters)."""
         self.busy_ns = 0
         """Sum of the service times of every started item."""
         self._backlogged = 0
@@ -268,10 +271,11 @@ class Stage:
         completion.callbacks.append(self._complete_callback)
         return completion
 
-    def count_reject(self, reason: str) -> None:
+    def count_reject(self, reason: RejectReason) -> None:
         """Count one rejected item under ``reason`` (for subclasses' own checks too)."""
         self.rejected += 1
-        self.rejected_by_reason[reason] = self.rejected_by_reason.get(reason, 0) + 1
+        label = reason.label
+        self.rejected_by_reason[label] = self.rejected_by_reason.get(label, 0) + 1
 
     def _complete(self, event: simpy.Event) -> None:
         """Service of ``event.value`` ended: start the next waiting item, pass this one on."""

@@ -11,13 +11,13 @@ from typing import Any
 
 import numpy as np
 
-from sim.data.events import CODE_BY_ACTION, NO_PRICE, NO_QTY, EventColumns
-from sim.data.schema import Action
+from sim.core.vocabulary import OrderAction
+from sim.data.events import NO_PRICE, NO_QTY, EventColumns
 from sim.scenario.link import LINK_NAMES
 from sim.scenario.schema import Scenario
 
 Row = tuple[Any, ...]
-"""``(ts_ns, action, order_id, side, price | None, qty | None[, symbol code])``."""
+"""``(ts_ns, action label, order_id, side, price | None, qty | None[, symbol code])``."""
 
 
 
@@ -26,7 +26,7 @@ def events(rows: Sequence[Row], symbols: tuple[str, ...] = ("AAA",)) -> EventCol
     return EventColumns(
         ts_ns=np.array([r[0] for r in rows], dtype=np.int64),
         symbol=np.array([r[6] if len(r) > 6 else 0 for r in rows], dtype=np.int32),
-        action=np.array([CODE_BY_ACTION[Action(r[1])] for r in rows], dtype=np.int8),
+        action=np.array([OrderAction.parse(r[1]) for r in rows], dtype=np.int8),
         order_id=np.array([r[2] for r in rows], dtype=np.int64),
         side=np.array([r[3] for r in rows], dtype=np.int8),
         price=np.array([NO_PRICE if r[4] is None else r[4] for r in rows], dtype=np.int64),
@@ -101,7 +101,7 @@ def synthetic_orders(
     price = np.where(crossing, mid + side * 100, mid - side * offset).astype(np.int64)
     qty = (rng.integers(1, 6, size=count) * 100).astype(np.int64)
     order_id = np.arange(1, count + 1, dtype=np.int64)
-    action = np.full(count, CODE_BY_ACTION[Action.ADD], dtype=np.int8)
+    action = np.full(count, OrderAction.ADD, dtype=np.int8)
     live: list[list[int]] = [[] for _ in range(symbols)]
     picks = rng.random(count).tolist()
     for i, (what, code) in enumerate(zip(kind, symbol.tolist(), strict=True)):
@@ -112,11 +112,11 @@ def synthetic_orders(
             slot = int(picks[i] * len(pool))
             pool[slot], pool[-1] = pool[-1], pool[slot]
             target = pool.pop()
-            action[i] = CODE_BY_ACTION[Action.CANCEL]
+            action[i] = OrderAction.CANCEL
             order_id[i], side[i] = order_id[target], side[target]
             price[i], qty[i] = NO_PRICE, NO_QTY
         else:
-            action[i] = CODE_BY_ACTION[Action.MARKET]
+            action[i] = OrderAction.MARKET
             price[i] = NO_PRICE
     names = tuple(f"SYM{i}" for i in range(symbols))
     return EventColumns(ts, symbol, action, order_id, side, price, qty, names)

@@ -14,6 +14,7 @@ import re
 from functools import cache
 from typing import Final
 
+from sim.core.vocabulary import RejectReason
 from sim.report.summary import FINAL_OUTCOMES, SEGMENTS
 
 LATENCY_STATS: Final[frozenset[str]] = frozenset({"mean", "p50", "p90", "p99", "p99_9", "max"})
@@ -31,13 +32,7 @@ THROUGHPUT_KEYS: Final[tuple[str, ...]] = ("acks_per_s", "requests_per_s", "sim_
 @cache
 def reject_reasons() -> tuple[str, ...]:
     """Every reason an order can be rejected for (book, pre-trade, full queue, rate limit)."""
-    from sim.core.orders import RejectReason
-    from sim.core.pretrade import RiskRejectReason
-    from sim.model.gateway import RATE_LIMITED
-    from sim.model.server import QUEUE_FULL
-
-    reasons = {*RejectReason, *RiskRejectReason, QUEUE_FULL, RATE_LIMITED}
-    return tuple(sorted(str(reason) for reason in reasons))
+    return tuple(sorted(RejectReason.labels()))
 
 
 def metric_names() -> list[str]:

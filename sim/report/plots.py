@@ -28,8 +28,9 @@ from matplotlib import style
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from sim.core.vocabulary import Outcome
 from sim.report.attribution import HOPS, as_polars, tail_attribution
-from sim.report.summary import segment_latencies
+from sim.report.summary import NEW_ORDER_LABELS, segment_latencies
 from sim.report.timeline import COMPONENTS
 
 FIGURE_SIZE: Final[tuple[float, float]] = (8.0, 4.5)
@@ -155,10 +156,11 @@ def _plot_fill_rate(axes: Axes, orders: pl.DataFrame, timeline: pl.DataFrame,
     edges = first.get_column("interval_start_ns").to_numpy()
     interval_ns = int(first.get_column("interval_end_ns")[0] - edges[0]) if edges.size else 1
     new = orders.filter(
-        pl.col("action").is_in(["add", "market"]) & pl.col("ts_sent_ns").is_not_null()
+        pl.col("action").is_in(sorted(NEW_ORDER_LABELS)) & pl.col("ts_sent_ns").is_not_null()
     )
     sent = new.get_column("ts_sent_ns").to_numpy()
-    filled = new.get_column("outcome").is_in(["filled", "partial"]).to_numpy()
+    filled_any = [Outcome.FILLED.label, Outcome.PARTIAL.label]
+    filled = new.get_column("outcome").is_in(filled_any).to_numpy()
     bucket = np.clip(
         (sent - (edges[0] if edges.size else 0)) // interval_ns, 0, max(edges.size - 1, 0)
     )

@@ -12,6 +12,8 @@ from typing import Any, Final
 import numpy as np
 import pyarrow as pa
 
+from sim.core.vocabulary import NEW_ORDER_ACTIONS, Outcome
+
 SCHEMA_VERSION: Final[int] = 1
 PERCENTILES: Final[dict[str, float]] = {"p50": 50, "p90": 90, "p99": 99, "p99_9": 99.9}
 
@@ -27,8 +29,11 @@ SEGMENTS: Final[dict[str, tuple[str, str]]] = {
 }
 """Each reported latency segment and the two stamps it is measured between."""
 
-NEW_ORDER_ACTIONS: Final[frozenset[str]] = frozenset({"add", "market"})
-FINAL_OUTCOMES: Final[tuple[str, ...]] = ("filled", "partial", "resting", "cancelled", "rejected")
+NEW_ORDER_LABELS: Final[frozenset[str]] = frozenset(action.label for action in NEW_ORDER_ACTIONS)
+"""``action`` values of the requests that create an order (``add``, ``market``)."""
+FINAL_OUTCOMES: Final[tuple[str, ...]] = tuple(
+    outcome.label for outcome in Outcome if outcome is not Outcome.ACCEPTED)
+"""Outcomes a new order can end with, in ``Outcome`` order (``accepted`` is for amends)."""
 
 
 def latency_stats(values: np.ndarray) -> dict[str, float | int]:
@@ -68,7 +73,7 @@ def order_figures(orders: pa.Table) -> dict[str, Any]:
     actions = orders.column("action").to_pylist()
     outcomes = orders.column("outcome").to_pylist()
     reasons = orders.column("reject_reason").to_pylist()
-    new_outcomes = [o for a, o in zip(actions, outcomes, strict=True) if a in NEW_ORDER_ACTIONS]
+    new_outcomes = [o for a, o in zip(actions, outcomes, strict=True) if a in NEW_ORDER_LABELS]
     submitted = len(new_outcomes)
     by_outcome = {name: 0 for name in FINAL_OUTCOMES} | _counts(new_outcomes)
     accounted = sum(by_outcome[name] for name in FINAL_OUTCOMES)
@@ -76,7 +81,7 @@ def order_figures(orders: pa.Table) -> dict[str, Any]:
     qty = orders.column("qty").fill_null(0).to_numpy(zero_copy_only=False)
     filled_qty = orders.column("filled_qty").to_numpy(zero_copy_only=False)
     rejected = sum(1 for reason in reasons if reason is not None)
-    is_new = np.isin(np.array(actions, dtype=object), list(NEW_ORDER_ACTIONS))
+    is_new = np.isin(np.array(actions, dtype=object), sorted(NEW_ORDER_LABELS))
     return {
         "requests": len(actions),
         "requests_by_action": _counts(actions),

@@ -18,10 +18,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.core.orders import Side
-from sim.core.pretrade import CHECK_ORDER, PreTradeRisk, RiskRejectReason
+from sim.core.pretrade import CHECK_ORDER, PreTradeRisk
+from sim.core.vocabulary import RejectReason
 from sim.scenario.risk import RiskConfig
 
-R = RiskRejectReason
+R = RejectReason
 SCALE = 10
 ACCOUNTS = st.sampled_from(["a", "b"])
 SYMBOLS = st.sampled_from(["X", "Y"])

@@ -27,6 +27,7 @@ import pytest
 
 from sim.core.book import OrderBook
 from sim.core.replay import apply_event
+from sim.core.vocabulary import OrderAction
 from sim.data.lobster import import_lobster
 from sim.data.reader import inspect_source, iter_event_batches
 from sim.model.platform import Platform
@@ -59,7 +60,8 @@ def pure_replay(path: Path, symbol: str) -> Replayed:
     replayed = Replayed(OrderBook(symbol), Counter(), 0, 0)
     rows = zip(*(table.column(name).to_pylist() for name in columns), strict=True)
     for action, order_id, side, price, qty, tif in rows:
-        result = apply_event(replayed.book, action, order_id, side, price, qty, tif)
+        result = apply_event(replayed.book, OrderAction.parse(action), order_id, side, price, qty,
+                             tif)
         if result is None:
             replayed.prints += 1
         elif not result.accepted:

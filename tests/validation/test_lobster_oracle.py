@@ -27,6 +27,7 @@ import pytest
 
 from sim.core.book import OrderBook
 from sim.core.replay import apply_event
+from sim.core.vocabulary import OrderAction
 from sim.data.lobster_parse import iter_messages, iter_orderbook
 
 PAIRS = ("AAPL_1", "AMZN_1", "AMZN_5")
@@ -67,7 +68,7 @@ def test_replay_reproduces_every_orderbook_row(lobster: Any, pair: str) -> None:
     for index in events:
         result = apply_event(
             book,
-            data.action[index],
+            OrderAction.parse(data.action[index]),
             data.order_id[index],
             data.side[index],
             data.price[index],
@@ -84,7 +85,7 @@ def test_replay_reproduces_every_orderbook_row(lobster: Any, pair: str) -> None:
         for index in events:
             result = apply_event(
                 book,
-                data.action[index],
+                OrderAction.parse(data.action[index]),
                 data.order_id[index],
                 data.side[index],
                 data.price[index],

@@ -29,6 +29,7 @@ import pytest
 from sim.core.book import OrderBook
 from sim.core.orders import BookResult, Side, TimeInForce
 from sim.core.replay import apply_event
+from sim.core.vocabulary import OrderAction
 from sim.data.lobster_parse import Message, iter_messages
 
 PAIRS = ("AAPL_1", "AMZN_1", "AMZN_5")
@@ -80,7 +81,7 @@ def _runs(path: Path) -> list[Run]:
 def _apply(book: OrderBook, data: Any, index: int) -> BookResult | None:
     return apply_event(
         book,
-        data.action[index],
+        OrderAction.parse(data.action[index]),
         data.order_id[index],
         data.side[index],
         data.price[index],

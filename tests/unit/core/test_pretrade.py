@@ -10,10 +10,11 @@ from pydantic import ValidationError
 
 from sim.core.circuit_breaker import CircuitBreaker
 from sim.core.orders import Side
-from sim.core.pretrade import CHECK_ORDER, PreTradeRisk, RiskRejectReason
+from sim.core.pretrade import CHECK_ORDER, PreTradeRisk
+from sim.core.vocabulary import RISK_REASONS, RejectReason
 from sim.scenario.risk import CollarReference, RiskConfig
 
-R = RiskRejectReason
+R = RejectReason
 BUY, SELL = Side.BUY, Side.SELL
 SCALE = 100  # 1 currency unit = 100 price units
 SECOND = 1_000_000_000
@@ -322,7 +323,7 @@ def test_circuit_breaker_rejects_bad_parameters() -> None:
 # -- the chain ----------------------------------------------------------------
 
 
-def _all_failing(active: tuple[RiskRejectReason, ...]) -> tuple[PreTradeRisk, list[R]]:
+def _all_failing(active: tuple[RejectReason, ...]) -> tuple[PreTradeRisk, list[R]]:
     """Checks in ``active`` configured; the probe order of account a fails all of them."""
     config: dict[str, Any] = {
         R.MAX_ORDER_QTY: {"max_order_qty": 10},
@@ -359,7 +360,7 @@ def test_check_order_is_the_documented_order() -> None:
         "kill_switch", "trading_halted", "max_order_qty", "max_notional",
         "price_collar", "position_limit", "credit_limit", "order_rate",
     ]
-    assert set(CHECK_ORDER) == set(RiskRejectReason)
+    assert set(CHECK_ORDER) == RISK_REASONS
 
 
 def test_disabled_config_never_rejects() -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from sim.core import OrderBook, RejectReason, Side
+from sim.core import OrderAction, OrderBook, RejectReason, Side
 from sim.core.replay import apply_event
 
 BUY, SELL = 1, -1
+A = OrderAction
 
 
 def _book() -> OrderBook:
@@ -19,13 +20,13 @@ def _book() -> OrderBook:
         (3, SELL, 101, 5),
         (4, SELL, 102, 7),
     ):
-        apply_event(book, "add", order_id, side, price, qty)
+        apply_event(book, A.ADD, order_id, side, price, qty)
     return book
 
 
 def test_add_without_tif_rests_as_gtc_limit() -> None:
     book = _book()
-    result = apply_event(book, "add", 9, BUY, 99, 3)
+    result = apply_event(book, A.ADD, 9, BUY, 99, 3)
     assert result is not None
     assert result.accepted
     assert result.resting_qty == 3
@@ -34,7 +35,7 @@ def test_add_without_tif_rests_as_gtc_limit() -> None:
 
 def test_add_gtc_crossing_matches_then_rests_the_rest() -> None:
     book = _book()
-    result = apply_event(book, "add", 9, BUY, 101, 8, "gtc")
+    result = apply_event(book, A.ADD, 9, BUY, 101, 8, "gtc")
     assert result is not None
     assert [(t.maker_id, t.qty) for t in result.trades] == [(3, 5)]
     assert result.resting_qty == 3
@@ -43,7 +44,7 @@ def test_add_gtc_crossing_matches_then_rests_the_rest() -> None:
 
 def test_add_ioc_fills_up_to_its_limit_and_never_rests() -> None:
     book = _book()
-    result = apply_event(book, "add", 9, BUY, 101, 8, "ioc")
+    result = apply_event(book, A.ADD, 9, BUY, 101, 8, "ioc")
     assert result is not None
     assert (result.filled_qty, result.resting_qty, result.cancelled_qty) == (5, 0, 3)
     assert 9 not in book
@@ -52,7 +53,7 @@ def test_add_ioc_fills_up_to_its_limit_and_never_rests() -> None:
 
 def test_add_fok_that_cannot_fill_changes_nothing() -> None:
     book = _book()
-    result = apply_event(book, "add", 9, BUY, 101, 8, "fok")
+    result = apply_event(book, A.ADD, 9, BUY, 101, 8, "fok")
     assert result is not None
     assert result.filled_qty == 0
     assert book.level_size(Side.SELL, 101) == 5
@@ -60,18 +61,18 @@ def test_add_fok_that_cannot_fill_changes_nothing() -> None:
 
 def test_cancel_with_qty_below_remaining_keeps_priority() -> None:
     book = _book()
-    result = apply_event(book, "cancel", 1, BUY, None, 4)
+    result = apply_event(book, A.CANCEL, 1, BUY, None, 4)
     assert result is not None
     assert result.cancelled_qty == 4
-    sell = apply_event(book, "market", 9, SELL, None, 6)
+    sell = apply_event(book, A.MARKET, 9, SELL, None, 6)
     assert sell is not None
     assert [t.maker_id for t in sell.trades] == [1]
 
 
 def test_cancel_with_null_or_large_qty_removes_the_whole_order() -> None:
     book = _book()
-    apply_event(book, "cancel", 1, BUY, None, None)
-    apply_event(book, "cancel", 2, BUY, None, 50)
+    apply_event(book, A.CANCEL, 1, BUY, None, None)
+    apply_event(book, A.CANCEL, 2, BUY, None, 50)
     assert 1 not in book
     assert 2 not in book
     assert book.best_bid() is None
@@ -80,7 +81,7 @@ def test_cancel_with_null_or_large_qty_removes_the_whole_order() -> None:
 def test_cancel_and_execute_of_unknown_ids_are_rejected_without_change() -> None:
     book = _book()
     before = book.depth(5)
-    for action in ("cancel", "execute", "modify"):
+    for action in (A.CANCEL, A.EXECUTE, A.MODIFY):
         result = apply_event(book, action, 777, BUY, 100, 1)
         assert result is not None
         assert not result.accepted
@@ -90,15 +91,15 @@ def test_cancel_and_execute_of_unknown_ids_are_rejected_without_change() -> None
 
 def test_modify_down_keeps_priority_and_up_loses_it() -> None:
     book = _book()
-    apply_event(book, "modify", 1, BUY, 100, 6)
+    apply_event(book, A.MODIFY, 1, BUY, 100, 6)
     assert book.queue_position(1) == 0
-    apply_event(book, "modify", 1, BUY, 100, 20)
+    apply_event(book, A.MODIFY, 1, BUY, 100, 20)
     assert book.queue_position(1) == 5
 
 
 def test_market_takes_the_opposite_side_and_never_rests() -> None:
     book = _book()
-    result = apply_event(book, "market", 9, BUY, None, 20)
+    result = apply_event(book, A.MARKET, 9, BUY, None, 20)
     assert result is not None
     assert [(t.maker_id, t.qty) for t in result.trades] == [(3, 5), (4, 7)]
     assert result.resting_qty == 0
@@ -107,7 +108,7 @@ def test_market_takes_the_opposite_side_and_never_rests() -> None:
 
 def test_execute_fills_the_named_order_even_behind_others() -> None:
     book = _book()
-    result = apply_event(book, "execute", 2, BUY, 100, 5)
+    result = apply_event(book, A.EXECUTE, 2, BUY, 100, 5)
     assert result is not None
     assert [(t.maker_id, t.qty) for t in result.trades] == [(2, 5)]
     assert book.level_size(Side.BUY, 100) == 10
@@ -116,7 +117,7 @@ def test_execute_fills_the_named_order_even_behind_others() -> None:
 def test_trade_is_a_print_that_leaves_the_book_alone() -> None:
     book = _book()
     before = book.depth(5)
-    assert apply_event(book, "trade", 0, SELL, 100, 3) is None
+    assert apply_event(book, A.TRADE, 0, SELL, 100, 3) is None
     assert book.depth(5) == before
 
 
@@ -128,7 +129,6 @@ def test_trade_is_a_print_that_leaves_the_book_alone() -> None:
         ("modify", None, 3, None, "needs a price and a qty"),
         ("execute", None, None, None, "needs a qty"),
         ("market", None, None, None, "needs a qty"),
-        ("replace", 100, 1, None, "unknown action"),
         ("modify", 100, None, None, "needs a qty"),
         ("add", 100, 1, "day", "day"),
     ],
@@ -137,4 +137,9 @@ def test_malformed_events_raise_value_error(
     action: str, price: int | None, qty: int | None, tif: str | None, match: str
 ) -> None:
     with pytest.raises(ValueError, match=match):
-        apply_event(_book(), action, 9, BUY, price, qty, tif)
+        apply_event(_book(), OrderAction.parse(action), 9, BUY, price, qty, tif)
+
+
+def test_an_action_code_no_member_has_raises_value_error() -> None:
+    with pytest.raises(ValueError, match="unknown action 99"):
+        apply_event(_book(), 99, 9, BUY, 100, 1)  # type: ignore[arg-type]

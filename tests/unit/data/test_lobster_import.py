@@ -13,6 +13,7 @@ import pytest
 
 from sim.core import OrderBook
 from sim.core.replay import apply_event
+from sim.core.vocabulary import OrderAction
 from sim.data.lobster import ImportStats, import_lobster
 from sim.data.lobster_parse import iter_orderbook
 from sim.data.schema import PRICE_SCALE_KEY
@@ -227,7 +228,7 @@ def test_replaying_the_import_reproduces_the_orderbook_file(tmp_path: Path) -> N
         for event in seeds + by_line.get(book_row.line, []):
             result = apply_event(
                 book,
-                event["action"],
+                OrderAction.parse(event["action"]),
                 event["order_id"],
                 event["side"],
                 event["price"],

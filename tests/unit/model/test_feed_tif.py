@@ -9,6 +9,7 @@ import polars as pl
 
 from sim.core.book import OrderBook
 from sim.core.replay import apply_event
+from sim.core.vocabulary import OrderAction
 from sim.data.events import CODE_BY_TIF, NO_ACCOUNT, TIF_BY_CODE, EventColumns
 from sim.model.platform import Platform
 from sim.model.testing import constant_topology, events, scenario
@@ -52,7 +53,7 @@ def depth(book: OrderBook) -> tuple[list[tuple[int, int]], list[tuple[int, int]]
 def pure_book() -> OrderBook:
     book = OrderBook("AAA")
     for (_, action, order_id, side, price, qty), tif in zip(ROWS, TIFS, strict=True):
-        apply_event(book, action, order_id, side, price, qty, tif)
+        apply_event(book, OrderAction.parse(action), order_id, side, price, qty, tif)
     return book
 
 

@@ -20,14 +20,17 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from sim.core.vocabulary import OrderAction
 from sim.model.environment import SimulationEnvironment
-from sim.model.recorder import ADD, CANCEL, OrderRecorder
+from sim.model.recorder import OrderRecorder
 from sim.model.server import QUEUE_FULL, Stage, StageStamps
 from sim.model.sessions import OrderSessions, session_hash
 from sim.runner import run_scenario
 from sim.scenario import load_scenario
 from sim.scenario.distributions import ConstantDist
 from sim.scenario.schema import StageConfig, StageOrdering, TopologyConfig
+
+ADD, CANCEL = OrderAction.ADD, OrderAction.CANCEL
 
 ROOT = Path(__file__).resolve().parents[3]
 
