@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from sim.core.vocabulary import OrderAction
+from sim.core.vocabulary import NEVER, OrderAction
 from sim.data.events import (
     CODE_BY_TIF,
     NO_ACCOUNT,
@@ -268,7 +268,7 @@ def inspect_source(path: Path) -> SourceInfo:
     optional = _optional_columns(schema)
     symbols: set[str] = set()
     accounts: set[str] = set()
-    rows, first_ts, last_ts = 0, None, -(2**63)
+    rows, first_ts, last_ts = 0, None, NEVER
     columns = [*REQUIRED_COLUMNS, *optional]
     for batch in _batches(path, parquet, columns):
         last_ts = _check_batch(path, batch, rows, last_ts)

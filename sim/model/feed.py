@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.core.vocabulary import CLIENT_ACTIONS, OrderAction
+from sim.core.vocabulary import CLIENT_ACTIONS, NEVER, OrderAction
 from sim.data.events import NO_ACCOUNT, NO_PRICE, NO_QTY, TIF_BY_CODE, EventColumns
 from sim.errors import DataError
 from sim.model.environment import SimulationEnvironment
@@ -86,7 +86,7 @@ class ExchangeFeed:
         self._rows: list[list[Any]] = []
         self._index = 0
         self._seq = 0
-        self.last_ts_ns = -(2**63)
+        self.last_ts_ns = NEVER
         self.done = False
         self.events = 0
         self.orders = 0

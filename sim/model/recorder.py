@@ -22,11 +22,11 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from sim.core.vocabulary import NEW_ORDER_ACTIONS, OrderAction, Outcome, RejectReason
+from sim.core.vocabulary import NEVER, NEW_ORDER_ACTIONS, OrderAction, Outcome, RejectReason
 from sim.data.events import NO_PRICE, NO_QTY
 
-NULL: Final[int] = int(np.iinfo(np.int64).min)
-"""Sentinel of a missing int64 value (a stamp never reached, a null price)."""
+NULL: Final[int] = NEVER
+"""Sentinel of a missing int64 value: a stamp never reached (:data:`NEVER`), a null price."""
 
 # Transitional: sim/model/injector.py, restructured by a parallel change, still imports
 # these two names. They are the OrderAction members, not a second encoding; remove them

@@ -25,6 +25,7 @@ the message (its delivery, when ``consume`` is absent).
 
 from __future__ import annotations
 
+from sim.core.vocabulary import NEVER
 from sim.core.waiting_line import WaitingLine
 from sim.model.component import Sink
 from sim.model.environment import SimulationEnvironment
@@ -35,7 +36,7 @@ from sim.model.sampling import DurationSampler, make_sampler
 from sim.rng import RandomStreams
 from sim.scenario.market_data import MarketDataConfig, OnFull, SubscriberConfig
 
-_NEVER = -(2**62)
+_NEVER = NEVER
 
 
 class MarketDataSubscriber(Sink):
