@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 
 from sim.core import OrderAction, OrderBook, RejectReason, Side
@@ -142,4 +144,4 @@ def test_malformed_events_raise_value_error(
 
 def test_an_action_code_no_member_has_raises_value_error() -> None:
     with pytest.raises(ValueError, match="unknown action 99"):
-        apply_event(_book(), 99, 9, BUY, 100, 1)  # type: ignore[arg-type]
+        apply_event(_book(), cast(OrderAction, 99), 9, BUY, 100, 1)
