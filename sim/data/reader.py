@@ -248,7 +248,7 @@ def _check_notional(path: Path, base_row: int, price: np.ndarray, qty: np.ndarra
         _fail(path, base_row, over, "price",
               f"price {int(price[index])} x qty {int(qty[index])} = "
               f"{int(price[index]) * int(qty[index]):.3e} exceeds the largest notional, "
-              f"2**62 = {MAX_NOTIONAL:.3e} price units x shares (see README, Data schema)")
+              f"2**62 = {MAX_NOTIONAL:.3e} price units x shares (see docs/data.md)")
 
 
 def _raise_if(path: Path, base_row: int, mask: np.ndarray, column: str, problem: str) -> None:

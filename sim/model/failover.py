@@ -141,10 +141,12 @@ class StageFailover:
         self.down = True
         lost = self.stage.crash()
         records = 0
+        journal = None
         if engine is not None:
-            engine.go_down()
-            lost += self.audit.crash()  # type: ignore[union-attr]
-            records = engine.records_since_snapshot
+            journal = engine.go_down()
+            if self.audit is not None:
+                lost += self.audit.crash()
+            records = len(journal.records)
         for seq in lost:
             self._lose(seq)
         detected = detection_ns(now, self._origin_ns, standby.heartbeat_interval,
@@ -158,12 +160,12 @@ class StageFailover:
             "detected_at_ns": detected,
             "recovered_at_ns": recovered,
             "outage_end_ns": outage_end,
-            "snapshot_at_ns": engine.snapshot_at_ns if engine is not None else now,
+            "snapshot_at_ns": journal.snapshot_at_ns if journal is not None else now,
             "snapshot_load_ns": standby.snapshot_load,
-            "snapshot_bytes": engine.snapshot_bytes if engine is not None else 0,
+            "snapshot_bytes": journal.snapshot_bytes if journal is not None else 0,
             "wal_records_replayed": records,
             "replay_ns": replay,
-            "wal_records_at_failure": engine.journaled if engine is not None else 0,
+            "wal_records_at_failure": journal.journaled if journal is not None else 0,
         }
         self.env.timeout(outage_end - now).callbacks.append(self._take_over)
         self.scheduled += 1

@@ -13,19 +13,20 @@ account's bucket is empty is rejected ``rate_limited`` at the end of its service
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from functools import partial
 
 from sim.core.token_bucket import TokenBuckets
 from sim.core.vocabulary import RejectReason
 from sim.model.accounts import OrderAccounts
+from sim.model.component import Receiver
 from sim.model.environment import SimulationEnvironment
-from sim.model.recorder import GATEWAY, OrderRecorder
+from sim.model.order_stage import OrderStage
+from sim.model.recorder import OrderRecorder
 from sim.model.sampling import DurationSampler
-from sim.model.server import Stage, StageStamps
 from sim.scenario.schema import GatewayConfig, StageConfig
 
 
-class OrderGateway(Stage):
+class OrderGateway(OrderStage):
     """Gateway stage stamping ``ts_gateway_{in,start,out}_ns``.
 
     Args:
@@ -42,30 +43,18 @@ class OrderGateway(Stage):
         service: DurationSampler,
         recorder: OrderRecorder,
     ) -> None:
-        super().__init__(env, "stage.gateway", config, service,
-                         StageStamps.of(recorder, "gateway"))
-        self.recorder = recorder
+        super().__init__(env, "gateway", config, service, recorder)
         limit = config.rate_limit if isinstance(config, GatewayConfig) else None
         self.buckets = None if limit is None else TokenBuckets(limit.rate_per_s, limit.burst)
         self._accounts = OrderAccounts(recorder)
-        self._forward: Callable[[int], None] | None = None
-        self._report: Callable[[int], None] | None = None
 
-    def connect_outputs(
-        self, forward: Callable[[int], None], report: Callable[[int], None]
-    ) -> None:
-        """Send served orders to ``forward`` and reports of rejected ones to ``report``."""
-        self._forward = forward
-        self._report = report
-        self.connect(forward if self.buckets is None else self._served, self._refuse)
+    def _served_to(self) -> Receiver:
+        """Straight on, or through the rate limit when there is one."""
+        return self.forward if self.buckets is None else partial(self._rate_limited, self.buckets)
 
-    def _served(self, seq: int) -> None:
-        if self.buckets.take(self._accounts.name(seq), self.env.now):  # type: ignore[union-attr]
-            self._forward(seq)  # type: ignore[misc]
+    def _rate_limited(self, buckets: TokenBuckets, seq: int) -> None:
+        """Pass ``seq`` on if its account's bucket has a token, else refuse it."""
+        if buckets.take(self._accounts.name(seq), self.env.now):
+            self.forward(seq)
             return
-        self.count_reject(RejectReason.RATE_LIMITED)
-        self._refuse(seq, RejectReason.RATE_LIMITED)
-
-    def _refuse(self, seq: int, reason: RejectReason) -> None:
-        self.recorder.reject(seq, GATEWAY, reason)
-        self._report(seq)  # type: ignore[misc]
+        self._refuse_counted(seq, RejectReason.RATE_LIMITED)

@@ -22,6 +22,7 @@ import numpy as np
 import simpy
 
 from sim.core.circuit_breaker import BPS
+from sim.core.vocabulary import OrderAction
 from sim.data.events import NO_PRICE
 from sim.errors import ScenarioError
 from sim.model.accounts import OrderAccounts
@@ -29,7 +30,7 @@ from sim.model.component import Ports, Receiver
 from sim.model.environment import SimulationEnvironment
 from sim.model.link import NetworkLink
 from sim.model.matching import MatchingEngine
-from sim.model.recorder import ADD, MARKET, OrderRecorder
+from sim.model.recorder import OrderRecorder
 from sim.scenario.inject import (
     InjectedOrder,
     InjectedOrderConfig,
@@ -108,7 +109,7 @@ class OrderInjector(Ports):
             self.source_code,
             np.array([self.env.now], dtype=np.int64),
             np.array([symbol], dtype=np.int32),
-            np.array([MARKET if market else ADD], dtype=np.int8),
+            np.array([OrderAction.MARKET if market else OrderAction.ADD], dtype=np.int8),
             np.array([index + 1], dtype=np.int64),
             np.array([1 if order.side is InjectedSide.BUY else -1], dtype=np.int8),
             np.array([price], dtype=np.int64),

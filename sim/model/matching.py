@@ -7,30 +7,29 @@ venue order id to book id, which is how cancels, modifies and executes find
 their order; an id the map does not know, or whose order is gone, is rejected
 ``unknown_order``.
 
-Accounting per model order (recorder columns): ``filled_qty`` and
-``filled_notional`` grow with each trade the order is in, ``cancelled_qty`` with
-each cancel, modify-down or unfilled market remainder, and ``resting_qty`` is set
-at the end by walking the books (:meth:`MatchingEngine.finish`). A modify that
-grows an order grows its ``qty`` (like FIX ``OrderQty`` after a replace), so
+Accounting per model order (recorder columns, :mod:`sim.model.fill_accounting`):
+``filled_qty`` and ``filled_notional`` grow with each trade the order is in,
+``cancelled_qty`` with each cancel, modify-down or unfilled market remainder, and
+``resting_qty`` is set at the end by walking the books (:meth:`MatchingEngine.finish`).
+A modify that grows an order grows its ``qty`` (like FIX ``OrderQty`` after a replace), so
 ``qty = filled + cancelled + resting`` holds for every accepted order.
 
 History (route=direct rows and ``execute`` rows) goes through
 :func:`sim.core.replay.apply_event`, the one definition of canonical actions;
 model orders use the same book fast paths directly, except that an ``add`` also
 goes through ``apply_event`` so its time in force (IOC/FOK from the data's ``tif``
-column, :meth:`MatchingEngine.set_time_in_force`) means the same for both. Only
-trades with at least one model order are written to the fills table.
+column, :meth:`MatchingEngine.set_time_in_force`) means the same for both.
 
 With an audit log (:mod:`sim.model.audit`) a served order applies only once it is
 durably written; every applied order and history row is journaled since the last
-snapshot, and a failover (:mod:`sim.model.failover`) rebuilds the books from that
-snapshot and journal (:meth:`MatchingEngine.rebuild_from_snapshot`).
+snapshot (:mod:`sim.model.journal`), and a failover (:mod:`sim.model.failover`)
+rebuilds the books from that snapshot and journal
+(:meth:`MatchingEngine.rebuild_from_snapshot`).
 """
 
 from __future__ import annotations
 
-import pickle
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 
 import numpy as np
 import numpy.typing as npt
@@ -41,13 +40,14 @@ from sim.core.orders import BookResult, Side
 from sim.core.replay import apply_event
 from sim.core.vocabulary import OrderAction, RejectReason
 from sim.data.events import TIF_BY_CODE
-from sim.data.schema import INT64_MAX
-from sim.errors import DataError
 from sim.model.audit import AuditLog
+from sim.model.component import Receiver, Unwired
 from sim.model.environment import SimulationEnvironment
-from sim.model.recorder import MATCHING, NULL, OrderRecorder
+from sim.model.fill_accounting import BookListener, FillAccounting
+from sim.model.journal import EngineState, HistoryRow, WriteAheadJournal
+from sim.model.order_stage import OrderStage
+from sim.model.recorder import NULL, OrderRecorder
 from sim.model.sampling import DurationSampler
-from sim.model.server import Stage, StageStamps
 from sim.scenario.schema import StageConfig
 
 # Members bound once: every order compares against them (``OrderAction.ADD`` costs ~100 ns).
@@ -56,15 +56,8 @@ _ADD, _CANCEL, _MARKET, _EXECUTE = (
 _ACTIONS = OrderAction.members()
 _UNKNOWN_ORDER, _DUPLICATE_ORDER_ID = RejectReason.UNKNOWN_ORDER, RejectReason.DUPLICATE_ORDER_ID
 
-HistoryEntry = tuple[int, int, int, int, int, int | None, int | None, str | None]
-"""A history row as the WAL keeps it: source, action, symbol, venue id, side, price, qty, tif."""
-JournalEntry = int | HistoryEntry
-"""One WAL record: a model order's sequence number, or a history row."""
-EngineState = tuple[list[OrderBook], dict[tuple[int, int], dict[int, int]], int]
-"""What a snapshot holds: the books, the venue-id maps and the next history book id."""
 
-
-class MatchingEngine(Stage):
+class MatchingEngine(OrderStage):
     """Matching stage: serves orders in arrival order, then applies them to the books.
 
     Args:
@@ -74,6 +67,10 @@ class MatchingEngine(Stage):
         recorder: Per-order columns (stamps, accounting, fills).
     """
 
+    outputs = ("book_changed", "report")
+    book_changed: Receiver
+    """Gets each order that changed a book (the market-data publisher)."""
+
     def __init__(
         self,
         env: SimulationEnvironment,
@@ -81,61 +78,45 @@ class MatchingEngine(Stage):
         service: DurationSampler,
         recorder: OrderRecorder,
     ) -> None:
-        super().__init__(env, "stage.matching", config, service,
-                         StageStamps.of(recorder, "matching"))
-        self.recorder = recorder
+        super().__init__(env, "matching", config, service, recorder)
         self.books: list[OrderBook] = []
         self._capacity = recorder.capacity
         self._next_history_id = recorder.capacity + 1
         self._tif = bytearray(recorder.capacity)
         """Time-in-force code (``sim.data.events.TIF_BY_CODE``) of each model order."""
-        self._history_venue_ids: list[int] = []
         self._ids: dict[tuple[int, int], dict[int, int]] = {}
-        self._changed: Callable[[int], None] | None = None
-        self._report: Callable[[int], None] | None = None
-        self.listener: Callable[[int, str, BookResult, int], None] | None = None
-        """Called with ``(ts_ns, symbol, result, owner seq or -1)`` after each accepted
-        book operation, history included (the risk engine follows the books this way)."""
+        """Venue order id -> book id, per (source, symbol)."""
+        self.accounting = FillAccounting(recorder)
+        self._settle = self.accounting.settle
         self.history_applied = 0
         self.history_rejected: dict[str, int] = {}
         self.book_changes = 0
-        self._journal: list[JournalEntry] | None = None
-        """WAL records applied since the last snapshot (None: no audit log configured)."""
-        self.journaled = 0
-        """WAL records applied since the run started."""
-        self._snapshot: bytes | None = None
-        """The last snapshot: the pickled :data:`EngineState`."""
-        self.snapshot_bytes = 0
-        self._origin_ns = 0
-        self._loaded_snapshots: set[int] = set()
-        """Boundaries whose snapshot a standby loads (the rest are not serialized)."""
-        self.snapshot_at_ns = 0
-        self.snapshots = 0
-        self._snapshot_interval = 0
-        self._next_snapshot_ns = 0
-        self._audit: AuditLog | None = None
+        self.journal: WriteAheadJournal | None = None
+        """The write-ahead journal (None: no audit log configured)."""
+        self._append_executions: Receiver = Unwired(self.name, "audit")
         self._matching_out = recorder.view("ts_matching_out_ns")
-        self._held_history: list[HistoryEntry] | None = None
+        self._held_history: list[HistoryRow] | None = None
         """History rows that reached the engine while it was down (None: it is up)."""
         views = recorder.view
         self._action, self._symbol, self._source = views("action"), views("symbol"), views("source")
         self._order_id, self._side = views("order_id"), views("side")
         self._price, self._qty = views("price"), views("qty")
         self._filled, self._cancelled = views("filled_qty"), views("cancelled_qty")
-        self._notional = views("filled_notional")
-        super().connect(self._process, self._refuse)
+        self.connect(self._process, self._refuse)
 
-    def connect_outputs(
-        self, book_changed: Callable[[int], None], report: Callable[[int], None]
-    ) -> None:
+    def connect_outputs(self, book_changed: Receiver, report: Receiver) -> None:
         """Set where book changes (market data) and execution reports go."""
-        self._changed = book_changed
-        self._report = report
+        self.book_changed = book_changed
+        self.report = report
 
-    def unwired(self) -> list[str]:
-        """Unconnected outputs: the stage's, ``book_changed`` and ``report``."""
-        ports = (("book_changed", self._changed), ("report", self._report))
-        return [*super().unwired(), *(port for port, handler in ports if handler is None)]
+    @property
+    def listener(self) -> BookListener | None:
+        """Told of every accepted book operation, history included (see ``FillAccounting``)."""
+        return self.accounting.listener
+
+    @listener.setter
+    def listener(self, listener: BookListener | None) -> None:
+        self.accounting.listener = listener
 
     def ensure_books(self, symbol_count: int) -> None:
         """Create books for recorder symbol codes up to ``symbol_count - 1``."""
@@ -157,24 +138,20 @@ class MatchingEngine(Stage):
 
     # ------------------------------------------------------------ model orders
 
-    def _refuse(self, seq: int, reason: RejectReason) -> None:
-        self.recorder.reject(seq, MATCHING, reason)
-        self._report(seq)  # type: ignore[misc]
-
     def _process(self, seq: int) -> None:
         """Apply a served order to its book and report it (the stage's ``on_done``)."""
-        if self._journal is not None:
-            self._log(seq, self.env.now)
+        if self.journal is not None:
+            self.journal.log(seq, self.env.now)
         outcome = self._apply(seq, True)
         if isinstance(outcome, RejectReason):
-            self._reject_request(seq, outcome)
+            self._refuse_counted(seq, outcome)
             return
         result, owner = outcome
         self._settle(result, owner, self.env.now, self.books[self._symbol[seq]].symbol)
         if self._action[seq] != _MARKET or result.trades:
             self.book_changes += 1
-            self._changed(seq)  # type: ignore[misc]
-        self._report(seq)  # type: ignore[misc]
+            self.book_changed(seq)
+        self.report(seq)
 
     def _apply(self, seq: int, live: bool) -> tuple[BookResult, int] | RejectReason:
         """Apply order ``seq`` to its book: ``(result, owner seq or -1)`` or a reject reason.
@@ -234,62 +211,6 @@ class MatchingEngine(Stage):
                 return result
         return book.modify(target, price, qty)
 
-    def _reject_request(self, seq: int, reason: RejectReason) -> None:
-        self.count_reject(reason)
-        self.recorder.reject(seq, MATCHING, reason)
-        self._report(seq)  # type: ignore[misc]
-
-    def _settle(self, result: BookResult, owner: int, ts_ns: int, symbol: str) -> None:
-        """Book trades and cancellations of ``result`` into the model orders' columns."""
-        if self.listener is not None:
-            self.listener(ts_ns, symbol, result, owner)
-        capacity = self._capacity
-        cancelled = self._cancelled
-        if owner >= 0 and result.cancelled_qty:
-            cancelled[owner] += result.cancelled_qty
-        for order_id, qty in result.cancelled_orders:
-            if order_id <= capacity:
-                cancelled[order_id - 1] += qty
-        if result.trades:
-            self._record_trades(result, ts_ns, symbol)
-
-    def _record_trades(self, result: BookResult, ts_ns: int, symbol: str) -> None:
-        capacity = self._capacity
-        filled, notional = self._filled, self._notional
-        fills = self.recorder.fills
-        symbol_code = self.recorder.symbol_code(symbol)
-        for trade in result.trades:
-            maker = trade.maker_id - 1 if trade.maker_id <= capacity else -1
-            taker = trade.taker_id - 1 if 0 < trade.taker_id <= capacity else -1
-            if maker < 0 and taker < 0:
-                continue
-            price, qty = trade.price, trade.qty
-            for seq in (maker, taker):
-                if seq >= 0:
-                    if notional[seq] > INT64_MAX - price * qty or filled[seq] > INT64_MAX - qty:
-                        raise DataError(
-                            f"{symbol}: order {self._order_id[seq]} fills past 2**63 - 1 "
-                            "(int64) in filled_qty or filled_notional (price units x shares); "
-                            "see README, Data schema")
-                    filled[seq] += qty
-                    notional[seq] += price * qty
-            fills["ts_ns"].append(ts_ns)
-            fills["symbol"].append(symbol_code)
-            fills["price"].append(price)
-            fills["qty"].append(qty)
-            fills["maker_seq"].append(maker)
-            fills["taker_seq"].append(taker)
-            fills["maker_order_id"].append(self._venue_id(trade.maker_id))
-            fills["taker_order_id"].append(self._venue_id(trade.taker_id))
-            fills["aggressor_side"].append(int(trade.aggressor_side))
-
-    def _venue_id(self, book_id: int) -> int:
-        if book_id <= 0:
-            return NULL
-        if book_id <= self._capacity:
-            return self._order_id[book_id - 1]
-        return self._history_venue_ids[book_id - self._capacity - 1]
-
     # ----------------------------------------------------------------- history
 
     def apply_history(
@@ -312,12 +233,12 @@ class MatchingEngine(Stage):
         FOK add never rests, so its venue id is not kept for later cancels. With a
         write-ahead log the row is journaled first, and held while the engine is down.
         """
-        if self._journal is not None:
-            entry = (source, action, symbol, venue_id, side, price, qty, tif)
+        if self.journal is not None:
+            row = HistoryRow(source, action, symbol, venue_id, side, price, qty, tif)
             if self._held_history is not None:
-                self._held_history.append(entry)
+                self._held_history.append(row)
                 return
-            self._log(entry, ts_ns)
+            self.journal.log(row, ts_ns)
         applied = self._apply_history(source, action, symbol, venue_id, side, price, qty, tif,
                                       True)
         if applied is None:
@@ -353,7 +274,7 @@ class MatchingEngine(Stage):
             book_id = self._next_history_id
             self._next_history_id += 1
             if live:
-                self._history_venue_ids.append(venue_id)
+                self.accounting.history_venue_ids.append(venue_id)
             if kind is _ADD and (tif is None or tif == "gtc"):
                 ids[venue_id] = book_id
         else:
@@ -376,72 +297,35 @@ class MatchingEngine(Stage):
         """
         self.connect(audit.append, self._refuse)
         audit.connect(self._durable)
-        self._audit = audit
+        self._append_executions = audit.append_executions
 
     def _durable(self, seq: int) -> None:
         self._matching_out[seq] = self.env.now
         fills = self.recorder.fills["ts_ns"]
         before = len(fills)
         self._process(seq)
-        self._audit.append_executions(len(fills) - before)  # type: ignore[union-attr]
+        self._append_executions(len(fills) - before)
 
     def enable_journal(
         self, origin_ns: int, snapshot_interval_ns: int, failures_ns: Collection[int] = ()
     ) -> None:
-        """Keep the WAL records since the last snapshot; snapshot every interval from ``origin_ns``.
+        """Journal every applied record; snapshot every interval from ``origin_ns``.
 
-        A snapshot is taken lazily, just before the first record at or after each
-        boundary (or at a failure): the books then are the books at the boundary, and
-        no event is scheduled. Only a snapshot a standby will load is serialized (the
-        last boundary before each of ``failures_ns``, the scheduled failover times):
-        the others could never be read, and pickling large books every interval
-        would dominate the run.
+        ``failures_ns`` are the scheduled failover times (see :mod:`sim.model.journal`).
         """
-        self._journal = []
-        self._snapshot_interval = snapshot_interval_ns
-        self._origin_ns = origin_ns
-        self._loaded_snapshots = {self._boundary(failure) for failure in failures_ns}
-        self._take_snapshot(origin_ns)
+        self.journal = WriteAheadJournal(origin_ns, snapshot_interval_ns, failures_ns,
+                                         self._state)
 
-    def _boundary(self, ts_ns: int) -> int:
-        """The last snapshot boundary at or before ``ts_ns``."""
-        origin, interval = self._origin_ns, self._snapshot_interval
-        return origin + (ts_ns - origin) // interval * interval
+    def _state(self) -> EngineState:
+        return self.books, self._ids, self._next_history_id
 
-    def _log(self, entry: JournalEntry, ts_ns: int) -> None:
-        if ts_ns >= self._next_snapshot_ns:
-            self._take_snapshot(self._boundary(ts_ns))
-        self._journal.append(entry)  # type: ignore[union-attr]
-        self.journaled += 1
-
-    def _take_snapshot(self, at_ns: int) -> None:
-        """Snapshot the engine state as of boundary ``at_ns`` (the WAL restarts here).
-
-        A snapshot a standby will load is serialized into bytes, as a real one is
-        (pickle is far faster than ``copy.deepcopy``; loading it makes new objects).
-        """
-        if at_ns in self._loaded_snapshots:
-            self._snapshot = pickle.dumps(
-                (self.books, self._ids, self._next_history_id), pickle.HIGHEST_PROTOCOL
-            )
-            self.snapshot_bytes = len(self._snapshot)
-        self.snapshot_at_ns = at_ns
-        self._next_snapshot_ns = at_ns + self._snapshot_interval
-        self._journal = []
-        self.snapshots += 1
-
-    @property
-    def records_since_snapshot(self) -> int:
-        """WAL records a standby replays after loading the last snapshot."""
-        return len(self._journal or ())
-
-    def go_down(self) -> None:
-        """The engine died: hold history rows until :meth:`come_back` (needs the journal)."""
-        assert self._journal is not None, "a failover needs the write-ahead log"
-        now = self.env.now
-        if now >= self._next_snapshot_ns:
-            self._take_snapshot(self._boundary(now))
+    def go_down(self) -> WriteAheadJournal:
+        """The engine died: hold history rows until :meth:`come_back`; return the journal."""
+        journal = self.journal
+        assert journal is not None, "a failover needs the write-ahead log"
+        journal.catch_up(self.env.now)
         self._held_history = []
+        return journal
 
     def rebuild_from_snapshot(self) -> None:
         """Become the standby: load the last snapshot, then replay the WAL records since it.
@@ -449,13 +333,12 @@ class MatchingEngine(Stage):
         The books are rebuilt, not copied from the dead primary; replayed orders
         change no accounting (it already happened when they were first applied).
         """
-        assert self._snapshot is not None
-        assert self._journal is not None
-        books, ids, next_history_id = pickle.loads(self._snapshot)
+        journal = self.journal
+        assert journal is not None, "a failover needs the write-ahead log"
         symbols = len(self.books)
-        self.books, self._ids, self._next_history_id = books, ids, next_history_id
+        self.books, self._ids, self._next_history_id = journal.load()
         self.ensure_books(symbols)
-        for entry in self._journal:
+        for entry in journal.records:
             if isinstance(entry, int):
                 self._apply(entry, False)
             else:
@@ -465,8 +348,9 @@ class MatchingEngine(Stage):
         """Accept work again: apply the held history rows in order, at the current time."""
         held, self._held_history = self._held_history or [], None
         now = self.env.now
-        for source, action, symbol, venue_id, side, price, qty, tif in held:
-            self.apply_history(source, now, action, symbol, venue_id, side, price, qty, tif)
+        for row in held:
+            self.apply_history(row.source, now, row.action, row.symbol, row.venue_id, row.side,
+                               row.price, row.qty, row.tif)
 
     def book_image(self) -> list[tuple[str, BookImage]]:
         """Every book's resting orders in priority order (see :func:`book_image`), by symbol."""

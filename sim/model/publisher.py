@@ -34,7 +34,7 @@ from sim.core.waiting_line import WaitingLine
 from sim.model.environment import SimulationEnvironment
 from sim.model.recorder import OrderRecorder
 from sim.model.sampling import DurationSampler
-from sim.model.server import QUEUE_FULL
+from sim.model.server import QUEUE_FULL, server_counters
 from sim.scenario.schema import StageConfig
 
 
@@ -183,14 +183,7 @@ class MarketDataPublisher:
         Fanned out, ``copies`` (sends over all outputs) replaces the ``md_*`` counters;
         each subscriber reports its own deliveries.
         """
-        counters = {
-            "arrivals": self.arrivals,
-            "served": self.served,
-            "rejected": self.rejected,
-            "busy_ns": self.busy_ns,
-            "max_queue_depth": self.max_queue_depth,
-            "workers": self.workers,
-        }
+        counters = server_counters(self)
         if self.rejected:
             counters[f"rejected.{QUEUE_FULL}"] = self.rejected
         if self._reports_delivery:

@@ -28,12 +28,6 @@ from sim.data.events import NO_PRICE, NO_QTY
 NULL: Final[int] = NEVER
 """Sentinel of a missing int64 value: a stamp never reached (:data:`NEVER`), a null price."""
 
-# Transitional: sim/model/injector.py, restructured by a parallel change, still imports
-# these two names. They are the OrderAction members, not a second encoding; remove them
-# once the injector uses OrderAction.ADD / OrderAction.MARKET.
-ADD: Final = OrderAction.ADD
-MARKET: Final = OrderAction.MARKET
-
 STAGE_NAMES: Final[tuple[str, ...]] = ("gateway", "risk", "matching")
 """Stages that can reject an order (``reject_stage``): ``STAGE_NAMES[code]``."""
 GATEWAY, RISK, MATCHING = 0, 1, 2

@@ -30,8 +30,6 @@ are counted per switch, so overlapping windows and a switch already set by
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import simpy
 
 from sim.core.book import OrderBook
@@ -39,18 +37,19 @@ from sim.core.orders import BookResult, Side
 from sim.core.pretrade import PreTradeRisk
 from sim.core.vocabulary import OrderAction, RejectReason
 from sim.model.accounts import OrderAccounts
+from sim.model.component import Receiver
 from sim.model.environment import SimulationEnvironment
 from sim.model.matching import MatchingEngine
-from sim.model.recorder import NULL, RISK, OrderRecorder
+from sim.model.order_stage import OrderStage
+from sim.model.recorder import NULL, OrderRecorder
 from sim.model.sampling import DurationSampler
-from sim.model.server import Stage, StageStamps
 from sim.scenario.schema import RiskConfig, StageConfig
 
 _ADD, _CANCEL = OrderAction.ADD, OrderAction.CANCEL
 """Bound once: checked per order, and an enum class attribute lookup costs ~100 ns."""
 
 
-class RiskEngine(Stage):
+class RiskEngine(OrderStage):
     """Risk stage stamping ``ts_risk_{in,start,out}_ns`` and applying the pre-trade chain.
 
     Args:
@@ -71,9 +70,7 @@ class RiskEngine(Stage):
         risk: RiskConfig,
         price_scale: int,
     ) -> None:
-        super().__init__(env, "stage.risk", config, service,
-                         StageStamps.of(recorder, "risk"))
-        self.recorder = recorder
+        super().__init__(env, "risk", config, service, recorder)
         self.pretrade = PreTradeRisk(risk, price_scale)
         self.checking = risk.enabled
         self.tracks_open = risk.max_position is not None or risk.max_credit is not None
@@ -83,21 +80,15 @@ class RiskEngine(Stage):
         self._books: list[OrderBook] = []
         self._open: dict[int, tuple[int, int]] = {}
         """Model orders counted as open: seq -> (limit price, shares) given to ``on_accept``."""
-        self._forward: Callable[[int], None] | None = None
-        self._report: Callable[[int], None] | None = None
         self._kill_holds: dict[str | None, int] = {}
         """Scheduled kill-switch windows open now, by account (None: the global switch)."""
         views = recorder.view
         self._action, self._symbol, self._side = views("action"), views("symbol"), views("side")
         self._price, self._qty = views("price"), views("qty")
 
-    def connect_outputs(
-        self, forward: Callable[[int], None], report: Callable[[int], None]
-    ) -> None:
-        """Send passing orders to ``forward`` and reports of rejected ones to ``report``."""
-        self._forward = forward
-        self._report = report
-        self.connect(self._served if self.checking else forward, self._refuse)
+    def _served_to(self) -> Receiver:
+        """Through the pre-trade chain, or straight on when risk is disabled."""
+        return self._checked if self.checking else self.forward
 
     def watch(self, matching: MatchingEngine) -> None:
         """Follow ``matching``'s books: trades, tops of book and open model orders."""
@@ -107,13 +98,13 @@ class RiskEngine(Stage):
 
     # ------------------------------------------------------------------ checks
 
-    def _served(self, seq: int) -> None:
+    def _checked(self, seq: int) -> None:
+        """Pass ``seq`` on if every check passes, else refuse it with the first failing one."""
         reason = self._check(seq)
         if reason is None:
-            self._forward(seq)  # type: ignore[misc]
+            self.forward(seq)
             return
-        self.count_reject(reason)
-        self._refuse(seq, reason)
+        self._refuse_counted(seq, reason)
 
     def _check(self, seq: int) -> RejectReason | None:
         """The chain's first failing check for order ``seq`` now, or None."""
@@ -129,10 +120,6 @@ class RiskEngine(Stage):
             None if price == NULL else price,
             qty,
         )
-
-    def _refuse(self, seq: int, reason: RejectReason) -> None:
-        self.recorder.reject(seq, RISK, reason)
-        self._report(seq)  # type: ignore[misc]
 
     # ------------------------------------------------------------ kill switch
 

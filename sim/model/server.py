@@ -40,20 +40,20 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from typing import Final, cast
+from typing import Protocol, cast
 
 import simpy
 
 from sim.core.vocabulary import RejectReason
+from sim.model.component import Ports, Unwired
 from sim.model.environment import SimulationEnvironment
 from sim.model.recorder import OrderRecorder
 from sim.model.sampling import DurationSampler
 from sim.model.sessions import OrderSessions
 from sim.scenario.schema import StageConfig, StageOrdering
 
-QUEUE_FULL: Final = RejectReason.QUEUE_FULL
-"""Reject reason of an arrival that found the queue full (the member itself; the publisher
-imports this name)."""
+QUEUE_FULL = RejectReason.QUEUE_FULL
+"""Reject reason of an arrival that found the queue full (bound once: used per reject)."""
 
 Handler = Callable[[int], None]
 """Receives an item (an order sequence number)."""
@@ -81,7 +81,7 @@ class StageStamps:
                    recorder.view(f"ts_{stage}_out_ns"), recorder)
 
 
-class Stage:
+class Stage(Ports):
     """A FIFO multi-worker server driven by timeout callbacks.
 
     Args:
@@ -91,6 +91,10 @@ class Stage:
         service: Service-time sampler built from ``config.service``.
         stamps: Columns to stamp arrival/start/end into, or None.
     """
+
+    inputs = ("arrive",)
+    outputs = ("on_done", "on_reject")
+    """Served items, refused items (a subclass declares its own in their place)."""
 
     def __init__(
         self,
@@ -115,8 +119,8 @@ class Stage:
         self._timeout = env.timeout
         self._queue: deque[int] = deque()
         self._complete_callback = self._complete  # bound once, not per service
-        self._on_done: Handler | None = None
-        self._on_reject: RejectHandler | None = None
+        self.on_done: Handler = Unwired(name, "on_done")
+        self.on_reject: RejectHandler = Unwired(name, "on_reject")
         self._stamps = stamps
         self._stamp_in = stamps.arrival if stamps else None
         self._stamp_start = stamps.start if stamps else None
@@ -144,17 +148,12 @@ class Stage:
 
     def connect(self, on_done: Handler, on_reject: RejectHandler) -> None:
         """Set where served items and rejected items go."""
-        self._on_done = on_done
-        self._on_reject = on_reject
-
-    def unwired(self) -> list[str]:
-        """Outputs not connected yet: ``done`` (served items), ``reject`` (refused ones)."""
-        ports = (("done", self._on_done), ("reject", self._on_reject))
-        return [port for port, handler in ports if handler is None]
+        self.on_done = on_done
+        self.on_reject = on_reject
 
     @property
     def connected(self) -> bool:
-        """Whether both outputs are wired."""
+        """Whether every output is wired."""
         return not self.unwired()
 
     @property
@@ -193,7 +192,7 @@ class Stage:
     def _refuse_full(self, item: int) -> None:
         """Reject ``item``: the queue is full."""
         self.count_reject(QUEUE_FULL)
-        self._on_reject(item, QUEUE_FULL)  # type: ignore[misc]
+        self.on_reject(item, QUEUE_FULL)
 
     def _order_sessions(self, sessions: OrderSessions) -> None:
         """Keep each session's items in order from now on (before the run starts)."""
@@ -293,7 +292,7 @@ class Stage:
             self._serve(waiting)
         else:
             self.busy -= 1
-        self._on_done(item)  # type: ignore[misc]
+        self.on_done(item)
 
     def pause(self) -> None:
         """Start no new service until the matching :meth:`resume` (pauses may nest)."""
@@ -362,16 +361,36 @@ class Stage:
 
     def stats(self) -> dict[str, int]:
         """Counters: arrivals, served, rejected (also per reason), busy_ns, queue, workers."""
-        counters = {
-            "arrivals": self.arrivals,
-            "served": self.served,
-            "rejected": self.rejected,
-            "busy_ns": self.busy_ns,
-            "max_queue_depth": self.max_queue_depth,
-            "workers": self.workers,
-        }
+        counters = server_counters(self)
         if self.ordered:
             counters["session_waits"] = self.session_waits
         for reason, count in sorted(self.rejected_by_reason.items()):
             counters[f"rejected.{reason}"] = count
         return counters
+
+
+class ServerCounts(Protocol):
+    """The counters every server keeps (a :class:`Stage`, the market-data publisher)."""
+
+    arrivals: int
+    served: int
+    rejected: int
+    busy_ns: int
+    workers: int
+
+    @property
+    def max_queue_depth(self) -> int:
+        """Most items ever waiting at once."""
+        ...
+
+
+def server_counters(server: ServerCounts) -> dict[str, int]:
+    """The counters every server reports, in the order ``stats()`` lists them."""
+    return {
+        "arrivals": server.arrivals,
+        "served": server.served,
+        "rejected": server.rejected,
+        "busy_ns": server.busy_ns,
+        "max_queue_depth": server.max_queue_depth,
+        "workers": server.workers,
+    }

@@ -178,7 +178,7 @@ def test_run_with_price_2_62_times_qty_1000_exits_2_before_running(tmp_path: Pat
     assert _one_error_line(result.output) == (
         f"error: {tmp_path / 'ticks.parquet'}: row 1, column 'price': price 4611686018427387904 "
         "x qty 1000 = 4.612e+21 exceeds the largest notional, 2**62 = 4.612e+18 price units x "
-        "shares (see README, Data schema)")
+        "shares (see docs/data.md)")
     assert not out.exists()
 
 
@@ -193,7 +193,7 @@ def test_run_whose_fills_add_up_past_int64_exits_2_naming_the_order(tmp_path: Pa
     assert result.exit_code == 2
     assert _one_error_line(result.output) == (
         "error: A: order 5 fills past 2**63 - 1 (int64) in filled_qty or filled_notional "
-        "(price units x shares); see README, Data schema")
+        "(price units x shares); see docs/data.md")
     assert not out.exists()
 
 

@@ -1,4 +1,4 @@
-"""The validator refuses rows whose price x qty cannot be represented (README, Data schema)."""
+"""The validator refuses rows whose price x qty cannot be represented (docs/data.md)."""
 
 from pathlib import Path
 
@@ -37,8 +37,8 @@ def test_price_2_62_times_qty_1000_is_refused_with_the_limit(tmp_path: Path) -> 
         inspect_source(path)
     assert str(caught.value) == (
         f"{path}: row 1, column 'price': price 4611686018427387904 x qty 1000 = 4.612e+21 "
-        "exceeds the largest notional, 2**62 = 4.612e+18 price units x shares (see README, "
-        "Data schema)")
+        "exceeds the largest notional, 2**62 = 4.612e+18 price units x shares (see "
+        "docs/data.md)")
 
 
 def test_one_past_the_limit_is_refused_and_the_limit_itself_accepted(tmp_path: Path) -> None:

@@ -88,7 +88,7 @@ def test_promoted_books_equal_a_no_fault_run_at_the_same_point(
     probe: list[tuple[int, list[tuple[str, BookImage]]]] = []
 
     def look(_event: Any) -> None:
-        probe.append((plain.matching.journaled, plain.matching.book_image()))
+        probe.append((plain.matching.journal.journaled, plain.matching.book_image()))
 
     plain.env.timeout(figures["failed_at_ns"]).callbacks.append(look)
     plain.run()
