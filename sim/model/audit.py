@@ -71,11 +71,6 @@ class AuditLog(Ports):
         self.apply = apply
 
     @property
-    def connected(self) -> bool:
-        """Whether durable orders have somewhere to go."""
-        return not self.unwired()
-
-    @property
     def scheduled_events(self) -> int:
         """One timeout per write."""
         return self.writes

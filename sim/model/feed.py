@@ -23,7 +23,7 @@ One feed per source, one callback chain per feed (no process per event):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import simpy
@@ -31,6 +31,7 @@ import simpy
 from sim.core.vocabulary import CLIENT_ACTIONS, NEVER, OrderAction
 from sim.data.events import NO_ACCOUNT, NO_PRICE, NO_QTY, TIF_BY_CODE, EventColumns
 from sim.errors import DataError
+from sim.model.component import Unwired
 from sim.model.environment import SimulationEnvironment
 from sim.model.link import NetworkLink
 from sim.model.matching import MatchingEngine
@@ -60,6 +61,10 @@ class ExchangeFeed:
         progress: Called with the number of rows consumed after each batch.
     """
 
+    inputs: ClassVar[tuple[str, ...]] = ()
+    outputs: ClassVar[tuple[str, ...]] = ("send_at",)
+    """Routed orders (a full-route feed); direct rows go to the engine's books inline."""
+
     def __init__(
         self,
         env: SimulationEnvironment,
@@ -79,7 +84,8 @@ class ExchangeFeed:
         self.engine = engine
         self.progress = progress
         self._batches = iter(batches)
-        self._link: NetworkLink | None = None
+        self.send_at: Callable[[int, int], None] = Unwired(self.name, "send_at")
+        """Posts a routed order at its send time (the ``client_to_gateway`` link's)."""
         self._wake_callback = self._wake
         self._ts: list[int] = []
         self._kinds: list[int] = []
@@ -96,11 +102,11 @@ class ExchangeFeed:
 
     def connect(self, link: NetworkLink) -> None:
         """Send routed orders over ``link`` (``client_to_gateway``)."""
-        self._link = link
+        self.send_at = link.send_at
 
     def unwired(self) -> list[str]:
-        """``["link"]`` while a full-route feed has no link (a direct one needs none)."""
-        return ["link"] if self._link is None and self.full else []
+        """``["send_at"]`` while a full-route feed is unwired (a direct one needs nothing)."""
+        return ["send_at"] if self.full and isinstance(self.send_at, Unwired) else []
 
     @property
     def scheduled_events(self) -> int:
@@ -215,7 +221,7 @@ class ExchangeFeed:
         """Consume the current batch from ``_index``; return when to wake next, or None."""
         now = self.env.now
         ts_list, kinds = self._ts, self._kinds
-        send_at = self._link.send_at if self._link is not None else None
+        send_at = self.send_at
         seq, budget, index, end = self._seq, CHUNK, self._index, len(ts_list)
         horizon: int | None = None
         horizon_known = False
@@ -230,7 +236,7 @@ class ExchangeFeed:
                 if not budget:
                     wake_at = ts
                     break
-                send_at(ts, seq)  # type: ignore[misc]
+                send_at(ts, seq)
                 seq += 1
                 budget -= 1
                 horizon_known = False

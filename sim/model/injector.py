@@ -81,11 +81,6 @@ class OrderInjector(Ports):
         self.send = link.send
 
     @property
-    def connected(self) -> bool:
-        """Whether the client link is wired."""
-        return not self.unwired()
-
-    @property
     def scheduled_events(self) -> int:
         """One timeout per order sent."""
         return self.sent

@@ -181,11 +181,6 @@ class NetworkLink:
         return [] if wired else ["receiver"]
 
     @property
-    def connected(self) -> bool:
-        """Whether a receiver or an endpoint is wired."""
-        return not self.unwired()
-
-    @property
     def scheduled_events(self) -> int:
         """Deliveries through a scheduled event (at-once and endpoint deliveries cost none)."""
         return self.scheduled

@@ -109,11 +109,6 @@ class MarketDataPublisher:
         return [] if self._publish is not None or self._outputs else ["publish"]
 
     @property
-    def connected(self) -> bool:
-        """Whether the output is wired."""
-        return not self.unwired()
-
-    @property
     def scheduled_events(self) -> int:
         """None: computed in closed form at arrival (see the module note)."""
         return 0

@@ -152,11 +152,6 @@ class Stage(Ports):
         self.on_reject = on_reject
 
     @property
-    def connected(self) -> bool:
-        """Whether every output is wired."""
-        return not self.unwired()
-
-    @property
     def scheduled_events(self) -> int:
         """One timeout per service."""
         return self.served
