@@ -32,6 +32,7 @@ not copied) take over and the held history rows are applied in order.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import simpy
 
@@ -205,7 +206,7 @@ class StageFailover:
         self.scheduled += 1
 
     def _resend(self, event: simpy.Event) -> None:
-        seq: int = event.value  # type: ignore[assignment]
+        seq: Any = event.value  # the lost order's seq (set by _lose)
         self._last_sent[seq] = self.env.now
         self._timer[seq] = self.backoff.following(self._timer[seq])
         resends = self._resends[seq] = self._resends.get(seq, 0) + 1
