@@ -99,6 +99,9 @@ class ExchangeFeed:
         self.history = 0
         self.prints = 0
         self.wakes = 0
+        self.reactive = False
+        """Whether applying a history row may schedule events (strategies watch the books);
+        then the next event's time is looked up again after every row."""
 
     def connect(self, link: NetworkLink) -> None:
         """Send routed orders over ``link`` (``client_to_gateway``)."""
@@ -227,6 +230,7 @@ class ExchangeFeed:
         horizon_known = False
         wake_at: int | None = None
         apply_history, source, applied = self.engine.apply_history, self.source_code, 0
+        reactive = self.reactive
         if self._rows:
             actions, symbols, order_ids, sides, prices, qtys, tifs = self._rows
         while index < end:
@@ -255,6 +259,8 @@ class ExchangeFeed:
                     tifs[index],
                 )
                 applied += 1
+                if reactive:
+                    horizon_known = False
             else:
                 self.prints += 1
             index += 1

@@ -33,9 +33,9 @@ class FillAccounting:
         self.capacity = recorder.capacity
         self.history_venue_ids: list[int] = []
         """Venue id of each history book id, from ``capacity + 1`` on."""
-        self.listener: BookListener | None = None
-        """Told of every settled result, history included (the risk engine follows the
-        books this way)."""
+        self.listeners: list[BookListener] = []
+        """Told of every settled result, history included, in order (the risk engine and
+        strategy sessions follow the books this way)."""
         views = recorder.view
         self._order_id = views("order_id")
         self._filled, self._cancelled = views("filled_qty"), views("cancelled_qty")
@@ -43,8 +43,8 @@ class FillAccounting:
 
     def settle(self, result: BookResult, owner: int, ts_ns: int, symbol: str) -> None:
         """Book trades and cancellations of ``result`` into the model orders' columns."""
-        if self.listener is not None:
-            self.listener(ts_ns, symbol, result, owner)
+        for listener in self.listeners:
+            listener(ts_ns, symbol, result, owner)
         capacity = self.capacity
         cancelled = self._cancelled
         if owner >= 0 and result.cancelled_qty:

@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
-import numpy as np
 import simpy
 
 from sim.core.circuit_breaker import BPS
@@ -100,15 +99,10 @@ class OrderInjector(Ports):
         self.engine.ensure_books(len(recorder.symbols))
         market = order.type is InjectedType.MARKET
         price = NO_PRICE if market else self._price(sent.index, order, symbol)
-        seq = recorder.append_orders(
-            self.source_code,
-            np.array([self.env.now], dtype=np.int64),
-            np.array([symbol], dtype=np.int32),
-            np.array([OrderAction.MARKET if market else OrderAction.ADD], dtype=np.int8),
-            np.array([index + 1], dtype=np.int64),
-            np.array([1 if order.side is InjectedSide.BUY else -1], dtype=np.int8),
-            np.array([price], dtype=np.int64),
-            np.array([sent.qty], dtype=np.int64),
+        seq = recorder.append_order(
+            self.source_code, self.env.now, symbol,
+            OrderAction.MARKET if market else OrderAction.ADD, index + 1,
+            1 if order.side is InjectedSide.BUY else -1, price, sent.qty,
         )
         recorder.columns["account"][seq] = self.accounts.code(order.account)
         self.seqs.append(seq)

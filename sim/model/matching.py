@@ -91,6 +91,8 @@ class MatchingEngine(OrderStage):
         self.history_applied = 0
         self.history_rejected: dict[str, int] = {}
         self.book_changes = 0
+        self.last_result: BookResult | None = None
+        """The book result of the order last reported as applied (read by its report)."""
         self.journal: WriteAheadJournal | None = None
         """The write-ahead journal (None: no audit log configured)."""
         self._append_executions: Receiver = Unwired(self.name, "audit")
@@ -109,14 +111,9 @@ class MatchingEngine(OrderStage):
         self.book_changed = book_changed
         self.report = report
 
-    @property
-    def listener(self) -> BookListener | None:
-        """Told of every accepted book operation, history included (see ``FillAccounting``)."""
-        return self.accounting.listener
-
-    @listener.setter
-    def listener(self, listener: BookListener | None) -> None:
-        self.accounting.listener = listener
+    def add_listener(self, listener: BookListener) -> None:
+        """Tell ``listener`` of every accepted book operation, history included."""
+        self.accounting.listeners.append(listener)
 
     def ensure_books(self, symbol_count: int) -> None:
         """Create books for recorder symbol codes up to ``symbol_count - 1``."""
@@ -128,6 +125,10 @@ class MatchingEngine(OrderStage):
     def set_time_in_force(self, first_seq: int, codes: npt.NDArray[np.int8]) -> None:
         """Set the tif codes of model orders ``first_seq ..`` (default GTC, code 0)."""
         self._tif[first_seq : first_seq + len(codes)] = codes.astype(np.uint8).tobytes()
+
+    def set_time_in_force_of(self, seq: int, code: int) -> None:
+        """Set the tif code of model order ``seq``."""
+        self._tif[seq] = code
 
     def _id_map(self, source: int, symbol: int) -> dict[int, int]:
         key = (source, symbol)
@@ -151,6 +152,7 @@ class MatchingEngine(OrderStage):
         if self._action[seq] != _MARKET or result.trades:
             self.book_changes += 1
             self.book_changed(seq)
+        self.last_result = result
         self.report(seq)
 
     def _apply(self, seq: int, live: bool) -> tuple[BookResult, int] | RejectReason:

@@ -148,11 +148,7 @@ class OrderRecorder:
         """
         first = self.count
         end = first + len(ts_ns)
-        if end > self.capacity:
-            raise CapacityError(
-                f"the run creates more than {self.capacity} orders; size the recorder "
-                "with the data's total row count"
-            )
+        self._check_room(end)
         columns = self.columns
         rows = slice(first, end)
         columns["source"][rows] = source
@@ -165,6 +161,31 @@ class OrderRecorder:
         columns["qty"][rows] = np.where(qty == NO_QTY, NULL, qty)
         self.count = end
         return first
+
+    def append_order(self, source: int, ts_ns: int, symbol: int, action: int, order_id: int,
+                     side: int, price: int, qty: int) -> int:
+        """Write one new order (as :meth:`append_orders`, for orders made one at a time)."""
+        seq = self.count
+        self._check_room(seq + 1)
+        columns = self.columns
+        columns["source"][seq] = source
+        columns["ts_sent_ns"][seq] = ts_ns
+        columns["symbol"][seq] = symbol
+        columns["action"][seq] = action
+        columns["order_id"][seq] = order_id
+        columns["side"][seq] = side
+        columns["price"][seq] = NULL if price == NO_PRICE else price
+        columns["qty"][seq] = NULL if qty == NO_QTY else qty
+        self.count = seq + 1
+        return seq
+
+    def _check_room(self, end: int) -> None:
+        """Raise :class:`CapacityError` unless rows up to ``end`` fit the columns."""
+        if end > self.capacity:
+            raise CapacityError(
+                f"the run creates more than {self.capacity} orders; size the recorder "
+                "with the data's total row count"
+            )
 
     def reject(self, seq: int, stage: int, reason: RejectReason) -> None:
         """Mark order ``seq`` rejected by ``stage`` (a ``STAGE_NAMES`` code) for ``reason``."""

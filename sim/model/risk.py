@@ -94,7 +94,7 @@ class RiskEngine(OrderStage):
         """Follow ``matching``'s books: trades, tops of book and open model orders."""
         if self.checking:
             self._books = matching.books
-            matching.listener = self.book_changed
+            matching.add_listener(self.book_changed)
 
     # ------------------------------------------------------------------ checks
 
