@@ -18,7 +18,9 @@ History (route=direct rows and ``execute`` rows) goes through
 :func:`sim.core.replay.apply_event`, the one definition of canonical actions;
 model orders use the same book fast paths directly, except that an ``add`` also
 goes through ``apply_event`` so its time in force (IOC/FOK from the data's ``tif``
-column, :meth:`MatchingEngine.set_time_in_force`) means the same for both.
+column, :meth:`MatchingEngine.set_time_in_force`) means the same for both. A history
+``execute`` of an order that model orders queue ahead of fills them first
+(:mod:`sim.core.trade_through`; counted as ``traded_through``).
 
 With an audit log (:mod:`sim.model.audit`) a served order applies only once it is
 durably written; every applied order and history row is journaled since the last
@@ -38,6 +40,7 @@ from sim.core.book import OrderBook
 from sim.core.book_image import BookImage, book_image
 from sim.core.orders import BookResult, Side
 from sim.core.replay import apply_event
+from sim.core.trade_through import fill_ahead
 from sim.core.vocabulary import OrderAction, RejectReason
 from sim.data.events import TIF_BY_CODE
 from sim.model.audit import AuditLog
@@ -91,6 +94,10 @@ class MatchingEngine(OrderStage):
         self.history_applied = 0
         self.history_rejected: dict[str, int] = {}
         self.book_changes = 0
+        self.traded_through = 0
+        """Model orders filled by a historical aggressor trading through their place."""
+        self._model_orders_rest = False
+        """Whether a model order was ever added (only then can one be ahead of history)."""
         self.last_result: BookResult | None = None
         """The book result of the order last reported as applied (read by its report)."""
         self.journal: WriteAheadJournal | None = None
@@ -181,6 +188,7 @@ class MatchingEngine(OrderStage):
             result = added
             if result.accepted:
                 ids[venue_id] = seq + 1
+                self._model_orders_rest = True
         elif action == _MARKET:
             result = book.market(seq + 1, self._side[seq], self._qty[seq])
         else:
@@ -242,7 +250,7 @@ class MatchingEngine(OrderStage):
                 return
             self.journal.log(row, ts_ns)
         applied = self._apply_history(source, action, symbol, venue_id, side, price, qty, tif,
-                                      True)
+                                      ts_ns)
         if applied is None:
             return
         self.history_applied += 1
@@ -263,11 +271,12 @@ class MatchingEngine(OrderStage):
         price: int | None,
         qty: int | None,
         tif: str | None,
-        live: bool,
+        ts_ns: int,
     ) -> tuple[BookResult, int, OrderBook] | None:
         """Apply a history row to its book: ``(result, owner seq or -1, book)``, None for a print.
 
-        ``live`` False (a WAL replay) reuses the book ids the row got when first applied.
+        ``ts_ns`` is the row's time, or -1 for a WAL replay, which reuses the book ids the
+        row got when first applied and changes no accounting.
         """
         kind = _ACTIONS[action]
         book = self.books[symbol]
@@ -275,13 +284,18 @@ class MatchingEngine(OrderStage):
         if kind is _ADD or kind is _MARKET:
             book_id = self._next_history_id
             self._next_history_id += 1
-            if live:
+            if ts_ns >= 0:
                 self.accounting.history_venue_ids.append(venue_id)
             if kind is _ADD and (tif is None or tif == "gtc"):
                 ids[venue_id] = book_id
         else:
             found = ids.get(venue_id)
             book_id = 0 if found is None else found
+            if kind is _EXECUTE and found is not None and qty and self._model_orders_rest:
+                for ahead in fill_ahead(book, found, qty, self._capacity):
+                    self.traded_through += 1
+                    if ts_ns >= 0:
+                        self._settle(ahead, -1, ts_ns, book.symbol)
         result = apply_event(book, kind, book_id, side, price, qty, tif)
         if result is None:
             return None
@@ -344,7 +358,7 @@ class MatchingEngine(OrderStage):
             if isinstance(entry, int):
                 self._apply(entry, False)
             else:
-                self._apply_history(*entry, False)
+                self._apply_history(*entry, -1)
 
     def come_back(self) -> None:
         """Accept work again: apply the held history rows in order, at the current time."""
@@ -377,6 +391,8 @@ class MatchingEngine(OrderStage):
         counters = super().stats()
         counters["book_changes"] = self.book_changes
         counters["history_applied"] = self.history_applied
+        if self.traded_through:
+            counters["traded_through"] = self.traded_through
         for reason, count in sorted(self.history_rejected.items()):
             counters[f"history_rejected.{reason}"] = count
         return counters
