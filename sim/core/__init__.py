@@ -5,12 +5,16 @@ deterministic transformation of plain data, so it is tested directly,
 property tests included. Prices and quantities are ``int`` (prices in
 ``1/price_scale`` units); there are no floats.
 
-The order book (:mod:`sim.core.book`) is price-time priority: a dict of price
-levels per side (FIFO deques with a cached visible size), a dict of resting
-orders by id, and a sorted key list per side whose last element is the best
-price. Stops wait in :mod:`sim.core.stops`. Results (:mod:`sim.core.orders`)
-are read-only and may be shared between calls. Actions, outcomes and reject
-reasons are the integer enums of :mod:`sim.core.vocabulary`, shared by every layer.
+The order book is price-time priority: a dict of price levels per side (FIFO
+deques with a cached visible size, :mod:`sim.core.price_levels`), a dict of
+resting orders by id, and a sorted key list per side whose last element is the
+best price. Stops wait in :mod:`sim.core.stops`. It is three layers, one concept
+each: the state and its read-only queries (:mod:`sim.core.book_state`), the
+matching mechanics (:mod:`sim.core.matching`), and the public entry points with
+validation and fast paths (:class:`OrderBook` in :mod:`sim.core.book`).
+Results (:mod:`sim.core.orders`) are read-only and may be shared between calls.
+Actions, outcomes and reject reasons are the integer enums of
+:mod:`sim.core.vocabulary`, shared by every layer.
 """
 
 from sim.core.book import OrderBook

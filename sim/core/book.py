@@ -1,11 +1,14 @@
-"""A pure price-time-priority limit order book for one symbol.
+"""The public entry points of the order book: validation and fast paths.
 
-``submit`` is the general entry point (every order type and flag); ``add``,
-``market``, ``cancel``, ``execute`` and ``modify`` are the fast paths data replay
-uses. Matching (in :mod:`sim.core.matching`) walks the opposite side best level
-first and each level in time priority; a resting book is never crossed. Stop
-orders wait in a :class:`~sim.core.stops.StopBook` and enter, in trigger order,
-once the operation that printed their trigger trade has finished matching.
+:class:`OrderBook` is the book callers use. ``submit`` is the general entry point
+(every order type and flag); ``add``, ``market``, ``cancel``, ``execute`` and
+``modify`` are the fast paths data replay uses. Each checks its input, then hands
+the order to the matching mechanics (:mod:`sim.core.matching`), which walk the
+opposite side best level first and each level in time priority; a resting book is
+never crossed. Stop orders wait in a :class:`~sim.core.stops.StopBook` and enter,
+in trigger order, once the operation that printed their trigger trade has
+finished matching. The book's data and its read-only queries (best prices, depth,
+queue position, lookups) are :class:`~sim.core.book_state.BookState`.
 
 Results are read-only: to keep replay cheap, the fast paths hand out shared
 :class:`BookResult` objects (:mod:`sim.core.results`) for the common outcomes
@@ -23,11 +26,10 @@ from sim.core.orders import (
     OrderType,
     RestingOrder,
     Side,
-    StopOrder,
     TimeInForce,
     Trade,
 )
-from sim.core.price_levels import COMPACT_MIN, compact, pop_dead, queue_ahead
+from sim.core.price_levels import COMPACT_MIN, compact, pop_dead
 from sim.core.results import (
     CANCELLED,
     REJECTED,
@@ -227,66 +229,6 @@ class OrderBook(MatchingCore):
             tif = IOC
         return self._enter_new(order_id, side, limit, qty, tif, display_qty, account)
 
-    # ------------------------------------------------------------------- queries
-
-    def best_bid(self) -> int | None:
-        """Highest resting bid price, or None."""
-        keys = self._bid_keys
-        return keys[-1] if keys else None
-
-    def best_ask(self) -> int | None:
-        """Lowest resting ask price, or None."""
-        keys = self._ask_keys
-        return -keys[-1] if keys else None
-
-    def depth(self, levels: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-        """Up to ``levels`` (price, visible size) pairs per side: (bids, asks), best first."""
-        bid_levels = self._bid_levels
-        ask_levels = self._ask_levels
-        bids = [(price, bid_levels[price].size) for price in self._bids.prices(levels)]
-        asks = [(price, ask_levels[price].size) for price in self._asks.prices(levels)]
-        return bids, asks
-
-    def level_size(self, side: Side, price: int) -> int:
-        """Visible size resting at ``price`` on ``side`` (0 when there is no level)."""
-        level = (self._bid_levels if side == 1 else self._ask_levels).get(price)
-        return 0 if level is None else level.size
-
-    def level_orders(self, side: Side, price: int) -> list[RestingOrder]:
-        """Snapshots of the orders at one level, in time priority (front first)."""
-        level = (self._bid_levels if side == 1 else self._ask_levels).get(price, ())
-        return [_snapshot(order) for order in level if order.qty]  # qty 0: dead entry
-
-    def queue_position(self, order_id: int) -> int:
-        """Visible quantity ahead of a resting order at its level.
-
-        Raises:
-            KeyError: The order is not resting on the book.
-        """
-        order = self._orders[order_id]
-        level = (self._bid_levels if order.side == 1 else self._ask_levels)[order.price]
-        return queue_ahead(level, order)
-
-    def resting_order(self, order_id: int) -> RestingOrder | None:
-        """A snapshot of a resting order, or None when it is not on the book."""
-        order = self._orders.get(order_id)
-        return None if order is None else _snapshot(order)
-
-    def stop_order(self, order_id: int) -> StopOrder | None:
-        """The held (untriggered) stop order with this id, or None. Do not modify it."""
-        return self._held.get(order_id)
-
-    @property
-    def stop_count(self) -> int:
-        """Number of held, untriggered stop orders."""
-        return len(self._held)
-
-    def __contains__(self, order_id: int) -> bool:
-        return order_id in self._orders
-
-    def __len__(self) -> int:
-        return len(self._orders)
-
     # ------------------------------------------------------------------ internals
 
     def _validate(
@@ -344,15 +286,3 @@ class OrderBook(MatchingCore):
         level = (self._bid_levels if side == 1 else self._ask_levels).get(price)
         delta = BookDelta(SIDE_OF[side], price, 0 if level is None else level.size)
         return BookResult(True, None, [], 0, resting, cancelled, [delta], [], [])
-
-
-def _snapshot(order: RestingOrder) -> RestingOrder:
-    return RestingOrder(
-        order.order_id,
-        order.side,
-        order.price,
-        order.qty,
-        order.hidden_qty,
-        order.account,
-        order.display_qty,
-    )

@@ -1,17 +1,18 @@
-"""Matching mechanics of the order book: state, the match loop, resting, stops.
+"""Matching mechanics of the order book: the match loop, resting, self-trade prevention, stops.
 
-:class:`MatchingCore` owns the book's data (two :class:`BookSide` objects, the
-resting orders by id, the held stops) and the operations every entry point
-shares: match a taker against the opposite side in price-time priority, rest or
-cancel what is left, apply self-trade prevention, check FOK fillability, and
-enter triggered stops. :class:`~sim.core.book.OrderBook` adds the public API,
-validation and the fast paths on top.
+:class:`MatchingCore` adds to the book's state (:class:`~sim.core.book_state.BookState`)
+the operations every entry point shares: match a taker against the opposite side
+in price-time priority, rest or cancel what is left, apply self-trade prevention,
+check FOK fillability, fill or reduce a named resting order, enter triggered stops,
+and build the :class:`BookResult` of an operation. It validates nothing: the public
+entry points with their checks and fast paths are :class:`~sim.core.book.OrderBook`.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
+from sim.core.book_state import BookState
 from sim.core.orders import (
     BookDelta,
     BookResult,
@@ -23,7 +24,6 @@ from sim.core.orders import (
     Trade,
 )
 from sim.core.price_levels import (
-    BookSide,
     PriceLevel,
     level_fillable,
     mark_dead,
@@ -31,7 +31,6 @@ from sim.core.price_levels import (
     remove_order,
 )
 from sim.core.results import REJECTED
-from sim.core.stops import StopBook
 from sim.core.vocabulary import RejectReason
 
 SIDE_OF: Final[dict[int, Side]] = {1: Side.BUY, -1: Side.SELL}
@@ -52,35 +51,8 @@ class Operation:
         self.triggered: list[int] = []
 
 
-class MatchingCore:
-    """State and matching mechanics shared by every entry point of the book."""
-
-    def __init__(
-        self,
-        symbol: str = "",
-        *,
-        record_deltas: bool = False,
-        self_trade_prevention: SelfTradePrevention = SelfTradePrevention.NONE,
-    ) -> None:
-        self.symbol = symbol
-        self.record_deltas = record_deltas
-        self.self_trade_prevention = self_trade_prevention
-        self._bids = BookSide(1)
-        self._asks = BookSide(-1)
-        self._bid_levels = self._bids.levels
-        self._ask_levels = self._asks.levels
-        self._bid_keys = self._bids.keys
-        self._ask_keys = self._asks.keys
-        self._orders: dict[int, RestingOrder] = {}
-        self._stops = StopBook()
-        self._held = self._stops.orders
-
-    def _crosses(self, side: int, price: int) -> bool:
-        if side == 1:
-            keys = self._ask_keys
-            return bool(keys) and -keys[-1] <= price
-        keys = self._bid_keys
-        return bool(keys) and keys[-1] >= price
+class MatchingCore(BookState):
+    """Matching mechanics shared by every entry point of the book."""
 
     def _enter_new(
         self,
@@ -92,6 +64,7 @@ class MatchingCore:
         display_qty: int | None,
         account: str | None,
     ) -> BookResult:
+        """Enter an admitted new order: check FOK, match, rest or cancel the rest."""
         if tif is FOK and self._fillable(side, price, qty, account) < qty:
             return REJECTED[RejectReason.FOK_NOT_FILLABLE]
         op = Operation()
