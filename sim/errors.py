@@ -19,3 +19,7 @@ class UnitError(SimError, ValueError):
 
 class OutputError(SimError):
     """An output cannot be written safely; the message names the path and what to do."""
+
+
+class StrategyError(SimError):
+    """A strategy cannot be loaded or misbehaved; the message names the strategy and the problem."""

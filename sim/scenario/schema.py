@@ -25,6 +25,7 @@ from sim.scenario.link import LINK_NAMES, LinkConfig
 from sim.scenario.market_data import MarketDataConfig
 from sim.scenario.risk import RiskConfig
 from sim.scenario.standby import AuditConfig, StandbysConfig
+from sim.scenario.strategy import StrategyConfig, check_strategy_names
 from sim.scenario.types import (
     Count,
     DurationNs,
@@ -49,6 +50,7 @@ __all__ = [
     "SourceConfig",
     "StageConfig",
     "StageOrdering",
+    "StrategyConfig",
     "TopologyConfig",
     "VolumeConfig",
     "VolumeMode",
@@ -217,6 +219,9 @@ class Scenario(FrozenModel):
     """Orders sent through the full client path at fixed times (``[[inject]]``)."""
     faults: list[Fault] = Field(default_factory=list, exclude_if=lambda faults: not faults)
     """Timed stalls, degraded and partitioned links (``[[faults]]``, ``sim.scenario.faults``)."""
+    strategies: list[StrategyConfig] = Field(default_factory=list,
+                                             exclude_if=lambda strategies: not strategies)
+    """Strategies run against the replay (``[[strategies]]``, ``sim.scenario.strategy``)."""
     budget: dict[str, Any] = Field(default_factory=dict)
     """Latency and fill-rate limits checked by ``sim check`` (syntax: ``sim.report.budget``)."""
     _source: str = PrivateAttr(default="<scenario>")
@@ -233,6 +238,13 @@ class Scenario(FrozenModel):
                 f"data.sources: the source name {INJECT_SOURCE!r} is reserved for [[inject]] "
                 "orders; rename the source"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _strategy_names_free(self) -> Scenario:
+        if self.strategies:
+            check_strategy_names(self.strategies,
+                                 [source.name for source in self.data.sources])
         return self
 
     @model_validator(mode="after")
