@@ -16,10 +16,11 @@ and checks that every output is connected before simulated time starts.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pyarrow as pa
+import simpy
 
 from sim.model.audit import AuditLog
 from sim.model.client import ClientSessions
@@ -38,12 +39,16 @@ from sim.model.risk import RiskEngine
 from sim.model.sampling import DurationSampler, make_sampler
 from sim.model.server import Stage
 from sim.model.sources import BatchSource, batches_per_source
+from sim.model.strategy_session import StrategySession
+from sim.model.strategy_wiring import build_sessions, route_reports, strategy_sources
 from sim.model.subscribers import MarketDataFanout
 from sim.rng import RandomStreams
 from sim.scenario.faults import FailoverFault
 from sim.scenario.inject import INJECT_SOURCE, expand_injections
 from sim.scenario.link import LINK_NAMES
 from sim.scenario.schema import LinkConfig, Scenario, StageConfig
+from sim.strategy.api import Strategy
+from sim.strategy.loading import load_strategies
 
 __all__ = ["BatchSource", "Platform", "RunResult", "WiringError", "run_platform"]
 
@@ -97,14 +102,17 @@ class Platform:
         capacity: int,
         progress: Callable[[int], None] | None = None,
         inject_origin_ns: int | None = None,
+        strategies: Sequence[Strategy] | None = None,
     ) -> None:
         self.scenario = scenario
         sources = scenario.data.sources
         names = [source.name for source in sources]
         if scenario.inject:
             names.append(INJECT_SOURCE)
+        names += strategy_sources(scenario.strategies)
+        room = sum(config.max_orders for config in scenario.strategies)
         self.recorder = recorder = OrderRecorder(
-            capacity + len(expand_injections(scenario.inject)), names
+            capacity + len(expand_injections(scenario.inject)) + room, names
         )
         self.inject_origin_ns = inject_origin_ns
         self.env = env = SimulationEnvironment(0)
@@ -175,7 +183,39 @@ class Platform:
                 zip(sources, batches_per_source(batches, sources), strict=True)
             )
         ]
+        self.sessions = self._build_sessions(strategies)
+        """The strategies' sessions (:mod:`sim.model.strategy_session`), in scenario order."""
         self._wire()
+
+    def _build_sessions(self, strategies: Sequence[Strategy] | None) -> list[StrategySession]:
+        """Sessions of the scenario's strategies (loaded by import path unless given)."""
+        configs = self.scenario.strategies
+        if not configs:
+            return []
+        if strategies is None:
+            strategies = load_strategies(self.scenario)
+        sessions = build_sessions(
+            configs, list(strategies), self.recorder, self.matching, self._add_scoped_link,
+            lambda route: self._receiver("matching" if route == "direct" else "gateway"),
+        )
+        for session in sessions:
+            self.components.add(session)
+            session.data_end = self._data_end
+        for feed in self.feeds:
+            feed.reactive = True
+        return sessions
+
+    def _add_scoped_link(self, scope: str, config: LinkConfig) -> NetworkLink:
+        """Build and register a link outside the platform's hops (a strategy's own)."""
+        return self.components.add(
+            build_link(self.env, scope, config, self._streams.stream(scope)))
+
+    def _data_end(self) -> int | None:
+        """The last data event's time once every feed is done, else None."""
+        feeds = self.feeds
+        if not all(feed.done for feed in feeds):
+            return None
+        return max((feed.last_ts_ns for feed in feeds if feed.events), default=self.env.now)
 
     def _add_link(self, link_id: LinkId, config: LinkConfig) -> NetworkLink:
         """Build the link ``link_id`` on its own named stream and register it."""
@@ -186,7 +226,12 @@ class Platform:
 
     def _wire(self) -> None:
         links = self.links
-        reports = links[LinkId("matching_to_client")].send
+        reports: Receiver = links[LinkId("matching_to_client")].send
+        routing = None
+        if self.sessions:
+            routing = self.components.add(
+                route_reports(self.recorder, self.matching, self.sessions, reports))
+            reports = routing.report
         client_link = links[LinkId("client_to_gateway")]
         for feed in self.feeds:
             if feed.full:
@@ -199,6 +244,8 @@ class Platform:
             self.matching.use_audit_log(self.audit)
         links[LinkId("risk_to_matching")].connect(self._receiver("matching"))
         self.risk.watch(self.matching)
+        if routing is not None:
+            self.matching.add_listener(routing.book_changed)
         if self.injector is not None:
             inject_link = links[LinkId("client_to_gateway", injected=True)]
             self.injector.connect(inject_link)
@@ -217,6 +264,10 @@ class Platform:
         failover = self.failovers.get(stage)
         return failover.arrive if failover is not None else self.stages[stage].arrive
 
+    def _start_sessions(self, _event: simpy.Event) -> None:
+        for session in self.sessions:
+            session.start()
+
     def check_wiring(self) -> None:
         """Raise :class:`WiringError` naming every unconnected ``component.port``."""
         self.components.check_wiring()
@@ -227,6 +278,8 @@ class Platform:
         starts = [ts for ts in (feed.prime() for feed in self.feeds) if ts is not None]
         start_ns = min(starts) if starts else 0
         env = self.env
+        if self.sessions:
+            env.timeout(start_ns).callbacks.append(self._start_sessions)
         for feed in self.feeds:
             feed.start()
         origin_ns = start_ns if self.inject_origin_ns is None else self.inject_origin_ns
@@ -242,6 +295,8 @@ class Platform:
         for failover in self.failovers.values():
             failover.start(origin_ns)
         env.run()
+        for session in self.sessions:
+            session.stop()
         self.matching.finish()
         end_ns = max(
             [

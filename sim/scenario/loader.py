@@ -278,5 +278,21 @@ def _resolve_paths(node: Any, folder: Path) -> None:
         for key, value in node.items():
             if key == "path" and isinstance(value, str) and not Path(value).is_absolute():
                 node[key] = str((folder / value).resolve())
+            elif key == "strategies" and isinstance(value, list):
+                _resolve_strategy_paths(value, folder)
+            else:
+                _resolve_paths(value, folder)
+
+
+def _resolve_strategy_paths(entries: list[Any], folder: Path) -> None:
+    """A strategy's ``"file.py:Class"`` is made absolute; ``"pkg.module:Class"`` is a module."""
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue
+        for key, value in entry.items():
+            if key == "path" and isinstance(value, str):
+                target, sep, name = value.rpartition(":")
+                if sep and target.endswith(".py") and not Path(target).is_absolute():
+                    entry[key] = f"{(folder / target).resolve()}:{name}"
             else:
                 _resolve_paths(value, folder)

@@ -25,7 +25,6 @@ across entries, data sources and ``inject`` are checked by ``Scenario``
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import PurePath
 from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
@@ -33,7 +32,7 @@ from pydantic_core import InitErrorDetails
 
 from sim.scenario.inject import INJECT_SOURCE
 from sim.scenario.link import LinkConfig
-from sim.scenario.types import DurationNs, FrozenModel, TomlInt, default_omitted
+from sim.scenario.types import Count, DurationNs, FrozenModel, TomlInt, default_omitted
 
 __all__ = ["ActionKind", "EntryLinks", "StrategyConfig", "StrategyRoute",
            "check_strategy_names"]
@@ -54,24 +53,6 @@ class EntryLinks(FrozenModel):
     submit: LinkConfig | None = default_omitted(None)
     modify: LinkConfig | None = default_omitted(None)
     cancel: LinkConfig | None = default_omitted(None)
-
-
-def _module_path_as_written(value: Any) -> Any:
-    """Undo the folder the scenario loader puts in front of a relative ``path`` value.
-
-    The loader makes every relative ``path`` absolute against the scenario's folder, which
-    turns ``"pkg.mod:Class"`` into ``"/folder/pkg.mod:Class"``. A module path never holds a
-    folder and a strategy file ends in ``.py``, so an absolute target whose last part is a
-    dotted name without ``.py`` is taken back to that dotted name.
-    """
-    if not isinstance(value, str):
-        return value
-    target, sep, class_name = value.rpartition(":")
-    location = PurePath(target)
-    if (sep and location.is_absolute() and location.suffix != ".py"
-            and all(part.isidentifier() for part in location.name.split("."))):
-        return f"{location.name}:{class_name}"
-    return value
 
 
 def _plain(value: Any) -> Any:
@@ -113,14 +94,12 @@ class StrategyConfig(FrozenModel):
     """Per-kind entry links (``[strategies.entry_by_action.cancel]``)."""
     response: LinkConfig = default_omitted(_ZERO_LINK)
     """Execution reports, venue -> strategy."""
+    max_orders: Count = default_omitted(100_000, gt=0)
+    """Most orders (adds, cancels, modifies) it may send in one run; room for them is set
+    aside before the run (about 200 bytes each)."""
     route: StrategyRoute = default_omitted("direct")
     """``direct``: the entry links reach the matching stage; ``platform``: through the
     gateway and risk stages."""
-
-    @field_validator("path", mode="before")
-    @classmethod
-    def _path_as_written(cls, path: Any) -> Any:
-        return _module_path_as_written(path)
 
     @field_validator("params")
     @classmethod

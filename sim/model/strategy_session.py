@@ -1,0 +1,350 @@
+"""One strategy in a run: its links, its orders and its callbacks, in simulated time.
+
+A :class:`StrategySession` is the platform side of a ``[[strategies]]`` entry.
+Market data (top-of-book changes and trades of its symbols, history included)
+reaches the strategy over its own ``feed`` link; an action leaves at
+``now + compute`` over the entry link of its kind (``submit``, ``modify``,
+``cancel``) to the venue (the matching stage, or the gateway with
+``route = "platform"``); execution reports come back over its ``response`` link.
+The strategy's orders are model orders like any other (its own source,
+``strategy.<name>``, and account), so they rest in the same books as the
+replayed history: queue position is the book's own price-time priority.
+
+Callbacks run only up to the last data event (:meth:`StrategySession.close`):
+after it, reports and updates are still counted but not delivered, so a
+strategy reacting to its own orders cannot keep a finished replay running.
+Within one instant, more than :data:`MAX_ACTIONS_PER_INSTANT` actions stop the
+run: with zero latencies and compute, a strategy answering its own book
+updates would otherwise loop forever without time passing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any, ClassVar
+
+import simpy
+
+from sim.core.orders import BookResult, Side
+from sim.core.vocabulary import OrderAction
+from sim.data.events import CODE_BY_TIF, NO_PRICE, NO_QTY
+from sim.errors import StrategyError
+from sim.model.accounts import OrderAccounts
+from sim.model.component import Ports
+from sim.model.environment import SimulationEnvironment
+from sim.model.matching import MatchingEngine
+from sim.model.recorder import OrderRecorder
+from sim.scenario.strategy import StrategyConfig
+from sim.strategy.api import (
+    BookUpdate,
+    ExecutionReport,
+    ReportStatus,
+    Strategy,
+    TradePrint,
+)
+from sim.units import format_ns
+
+MAX_ACTIONS_PER_INSTANT = 10_000
+"""Most actions one strategy may send at one simulated instant (a feedback-loop guard)."""
+
+SendAt = Callable[[int, int], None]
+
+
+class _Order:
+    """The strategy's own view of one of its orders."""
+
+    __slots__ = ("cancelled", "filled", "price", "qty", "seq", "side", "symbol")
+
+    def __init__(self, seq: int, symbol: str, side: int, price: int | None, qty: int) -> None:
+        self.seq = seq
+        self.symbol = symbol
+        self.side = side
+        self.price = price
+        self.qty = qty
+        self.filled = 0
+        self.cancelled = 0
+
+    @property
+    def leaves(self) -> int:
+        return self.qty - self.filled - self.cancelled
+
+
+class StrategySession(Ports):
+    """A strategy wired into the platform; also the :class:`StrategyContext` it acts through.
+
+    Args:
+        env: The simulation environment.
+        config: The ``[[strategies]]`` entry.
+        strategy: The loaded strategy object.
+        source_code: Index of ``strategy.<name>`` in the recorder's sources.
+        recorder: Per-order columns.
+        engine: The matching engine (book symbols, time in force).
+    """
+
+    inputs: ClassVar[tuple[str, ...]] = ("market_data", "report_delivered", "book_changed")
+    outputs = ("submit_out", "modify_out", "cancel_out", "feed_out", "response_out")
+    submit_out: SendAt
+    """The submit entry link's ``send_at``."""
+    modify_out: SendAt
+    cancel_out: SendAt
+    feed_out: SendAt
+    """The feed link's ``send_at`` (market data towards the strategy)."""
+    response_out: SendAt
+    """The response link's ``send_at`` (execution reports towards the strategy)."""
+
+    def __init__(
+        self,
+        env: SimulationEnvironment,
+        config: StrategyConfig,
+        strategy: Strategy,
+        source_code: int,
+        recorder: OrderRecorder,
+        engine: MatchingEngine,
+    ) -> None:
+        self.env = env
+        self.config = config
+        self.name = f"strategy.{config.name}"
+        self.strategy = strategy
+        self.source_code = source_code
+        self.recorder = recorder
+        self.engine = engine
+        self.account = OrderAccounts(recorder).code(config.account or config.name)
+        self.symbols = None if config.symbols is None else frozenset(config.symbols)
+        self._compute = config.compute
+        self._orders: dict[int, _Order] = {}
+        """By order id (the id ``submit`` returned)."""
+        self._by_seq: dict[int, int] = {}
+        """Order id of each of the strategy's recorder rows (adds, cancels and modifies)."""
+        self._inbox: dict[int, BookUpdate | TradePrint | ExecutionReport] = {}
+        """Messages on their way to the strategy, by link item."""
+        self._next_item = 0
+        self._last_top: dict[str, tuple[int | None, int, int | None, int]] = {}
+        self._instant = -1
+        self._actions_this_instant = 0
+        self.data_end: Callable[[], int | None] = lambda: None
+        """The last data event's time once every feed is done (None before): callbacks stop
+        after it (set by the platform)."""
+        self._stopped = False
+        self.actions = 0
+        self.book_updates = 0
+        self.trades_seen = 0
+        self.reports = 0
+        self.timers = 0
+        self.dropped_after_end = 0
+        self.ignored_after_stop = 0
+        self._scheduled_timers = 0
+        self.init_outputs()
+
+    # ------------------------------------------------------------ StrategyContext
+
+    @property
+    def now_ns(self) -> int:
+        """The current simulated time."""
+        return self.env.now
+
+    def submit(self, symbol: str, side: int, qty: int, price: int | None = None,
+               tif: str = "gtc") -> int:
+        """Send a new order; see :meth:`sim.strategy.api.StrategyContext.submit`."""
+        if side not in (1, -1):
+            raise StrategyError(
+                f"{self.name}: submit side must be 1 (buy) or -1 (sell), not {side!r}")
+        if tif not in CODE_BY_TIF:
+            raise StrategyError(f"{self.name}: submit tif must be gtc, ioc or fok, not {tif!r}")
+        if self._stopped:
+            self.ignored_after_stop += 1
+            return 0
+        order_id = len(self._orders) + 1
+        action = OrderAction.ADD if price is not None else OrderAction.MARKET
+        seq = self._append(symbol, action, order_id, side, price, qty)
+        if tif != "gtc":
+            self.engine.set_time_in_force_of(seq, CODE_BY_TIF[tif])
+        self._orders[order_id] = _Order(seq, symbol, side, price, qty)
+        self._send(self.submit_out, seq, order_id)
+        return order_id
+
+    def cancel(self, order_id: int) -> None:
+        """Send a cancel of ``order_id``'s remaining quantity."""
+        order = self._known(order_id, "cancel")
+        if self._stopped:
+            self.ignored_after_stop += 1
+            return
+        seq = self._append(order.symbol, OrderAction.CANCEL, order_id, order.side, None, None)
+        self._send(self.cancel_out, seq, order_id)
+
+    def modify(self, order_id: int, price: int, qty: int) -> None:
+        """Send a modify of ``order_id`` to ``price`` for ``qty`` in total."""
+        order = self._known(order_id, "modify")
+        if self._stopped:
+            self.ignored_after_stop += 1
+            return
+        seq = self._append(order.symbol, OrderAction.MODIFY, order_id, order.side, price, qty)
+        self._send(self.modify_out, seq, order_id)
+
+    def set_timer(self, at_ns: int, timer_id: int = 0) -> None:
+        """Call ``on_timer(timer_id)`` at ``at_ns`` (now, if ``at_ns`` has passed)."""
+        self._scheduled_timers += 1
+        delay = max(0, at_ns - self.env.now)
+        self.env.timeout(delay).callbacks.append(partial(self._timer, timer_id))
+
+    def _known(self, order_id: int, action: str) -> _Order:
+        order = self._orders.get(order_id)
+        if order is None:
+            raise StrategyError(f"{self.name}: {action} of order {order_id}, which it never sent")
+        return order
+
+    def _append(self, symbol: str, action: OrderAction, order_id: int, side: int,
+                price: int | None, qty: int | None) -> int:
+        recorder = self.recorder
+        code = recorder.symbol_code(symbol)
+        self.engine.ensure_books(len(recorder.symbols))
+        seq = recorder.append_order(
+            self.source_code, self.env.now + self._compute, code, action, order_id, side,
+            NO_PRICE if price is None else price, NO_QTY if qty is None else qty,
+        )
+        recorder.columns["account"][seq] = self.account
+        return seq
+
+    def _send(self, out: SendAt, seq: int, order_id: int) -> None:
+        now = self.env.now
+        if now != self._instant:
+            self._instant, self._actions_this_instant = now, 0
+        self._actions_this_instant += 1
+        if self._actions_this_instant > MAX_ACTIONS_PER_INSTANT:
+            raise StrategyError(
+                f"{self.name}: more than {MAX_ACTIONS_PER_INSTANT} actions at "
+                f"{format_ns(now)} without time passing (a feedback loop? give its links or "
+                "compute a latency)")
+        self._by_seq[seq] = order_id
+        self.actions += 1
+        out(now + self._compute, seq)
+
+    # ------------------------------------------------------------ callbacks in
+
+    def start(self) -> None:
+        """Call ``on_start`` (at the run's first event)."""
+        self._call("on_start", self.strategy.on_start)
+
+    def stop(self) -> None:
+        """Call ``on_stop`` once the replay is over; actions it sends are ignored (counted)."""
+        self._stopped = True
+        self._call("on_stop", self.strategy.on_stop)
+
+    def _open(self) -> bool:
+        end = self.data_end()
+        if end is not None and self.env.now > end:
+            self.dropped_after_end += 1
+            return False
+        return True
+
+    def _timer(self, timer_id: int, _event: simpy.Event) -> None:
+        if self._open():
+            self.timers += 1
+            self._call("on_timer", self.strategy.on_timer, timer_id)
+
+    def market_data(self, item: int) -> None:
+        """The feed link delivers a book update or a trade."""
+        message = self._inbox.pop(item)
+        if not self._open():
+            return
+        if isinstance(message, BookUpdate):
+            self.book_updates += 1
+            self._call("on_book_update", self.strategy.on_book_update, message)
+        elif isinstance(message, TradePrint):
+            self.trades_seen += 1
+            self._call("on_trade", self.strategy.on_trade, message)
+
+    def report_delivered(self, item: int) -> None:
+        """The response link delivers an execution report."""
+        message = self._inbox.pop(item)
+        self.reports += 1
+        if self._open() and isinstance(message, ExecutionReport):
+            self._call("on_execution_report", self.strategy.on_execution_report, message)
+
+    def _call(self, callback: str, function: Callable[..., None], *args: Any) -> None:
+        try:
+            function(self, *args)
+        except StrategyError:
+            raise
+        except Exception as error:
+            raise StrategyError(
+                f"{self.name}: {type(self.strategy).__name__}.{callback} raised "
+                f"{type(error).__name__}: {error} at {format_ns(self.env.now)}") from error
+
+    # ------------------------------------------------------------ venue side
+
+    def _post(self, out: SendAt, ts_ns: int, message: BookUpdate | TradePrint | ExecutionReport
+              ) -> None:
+        item = self._next_item
+        self._next_item += 1
+        self._inbox[item] = message
+        out(ts_ns, item)
+
+    def book_changed(self, ts_ns: int, symbol: str, result: BookResult) -> None:
+        """A book of ``symbol`` changed at ``ts_ns``: send its trades and new top, if subscribed."""
+        if self.symbols is not None and symbol not in self.symbols:
+            return
+        for trade in result.trades:
+            self._post(self.feed_out, ts_ns, TradePrint(
+                ts_ns, symbol, trade.price, trade.qty, int(trade.aggressor_side)))
+        book = self.engine.books[self.recorder.symbol_code(symbol)]
+        bid, ask = book.best_bid(), book.best_ask()
+        top = (bid, 0 if bid is None else book.level_size(Side.BUY, bid),
+               ask, 0 if ask is None else book.level_size(Side.SELL, ask))
+        if self._last_top.get(symbol) != top:
+            self._last_top[symbol] = top
+            self._post(self.feed_out, ts_ns, BookUpdate(ts_ns, symbol, *top))
+
+    def filled(self, ts_ns: int, seq: int, price: int, qty: int, maker: bool) -> None:
+        """Order row ``seq`` traded ``qty`` at ``price`` at ``ts_ns``."""
+        order_id = self._by_seq[seq]
+        order = self._orders[order_id]
+        order.filled += qty
+        self._post(self.response_out, ts_ns, ExecutionReport(
+            ts_ns, order_id, ReportStatus.FILLED, order.symbol, order.side, order.price,
+            order.leaves, last_qty=qty, last_price=price,
+            liquidity="maker" if maker else "taker"))
+
+    def reported(self, seq: int, result: BookResult | None, reason: str) -> None:
+        """The venue (or a stage) finished with row ``seq``: report what it did to the order."""
+        order_id = self._by_seq[seq]
+        order = self._orders[order_id]
+        action = self.recorder.columns["action"][seq]
+        now = self.env.now
+        if result is None:
+            status = ReportStatus.REJECTED
+        elif action == OrderAction.MODIFY:
+            order.price = int(self.recorder.columns["price"][seq])
+            order.qty = order.filled + order.cancelled + result.resting_qty
+            status = ReportStatus.MODIFIED
+        elif result.resting_qty and action != OrderAction.CANCEL:
+            status = ReportStatus.ACCEPTED
+        else:
+            status = ReportStatus.CANCELLED
+            order.cancelled = order.qty - order.filled
+        if status is ReportStatus.CANCELLED and not order.cancelled:
+            return  # fully filled: its fills were reported
+        self._post(self.response_out, now, ExecutionReport(
+            now, order_id, status, order.symbol, order.side, order.price, order.leaves,
+            reason=reason))
+
+    # ------------------------------------------------------------ component
+
+    @property
+    def scheduled_events(self) -> int:
+        """Timers set (its links count their own deliveries)."""
+        return self._scheduled_timers
+
+    def stats(self) -> dict[str, int]:
+        """Counters: actions sent, updates, trades and reports received, timers fired."""
+        return {
+            "actions": self.actions,
+            "orders": len(self._orders),
+            "book_updates": self.book_updates,
+            "trades": self.trades_seen,
+            "reports": self.reports,
+            "timers": self.timers,
+            "dropped_after_end": self.dropped_after_end,
+            "ignored_after_stop": self.ignored_after_stop,
+        }
+

@@ -1,0 +1,117 @@
+"""Strategies in the loop: per-action entry latency, feed latency, exact queue position."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from sim.model.platform import Platform, RunResult
+from sim.model.testing import constant_topology, events
+from sim.scenario.schema import Scenario
+from sim.strategy.api import BookUpdate, ExecutionReport, Strategy, StrategyContext
+
+MS = 1_000_000
+US = 1_000
+SERVICE = 2 * US
+"""The matching stage's constant service time (constant_topology's default)."""
+
+
+def constant(ns: int) -> dict[str, Any]:
+    return {"latency": {"kind": "constant", "value": ns}}
+
+
+def run(strategy: Strategy, rows: list[tuple[Any, ...]], **config: Any) -> tuple[Platform,
+                                                                                  RunResult]:
+    body = {
+        "name": "loop", "seed": 1, "topology": constant_topology(),
+        "data": {"sources": [{"name": "hist", "path": "hist.parquet", "route": "direct"}]},
+        "strategies": [{"name": "s", "path": "tests.unit.model:Unused", **config}],
+    }
+    platform = Platform(Scenario.model_validate(body), [[events(rows)]], len(rows),
+                        strategies=[strategy])
+    return platform, platform.run()
+
+
+class Recorder(Strategy):
+    """Remembers every report it gets, with the time it got it."""
+
+    def __init__(self) -> None:
+        self.reports: list[tuple[int, ExecutionReport]] = []
+
+    def on_execution_report(self, ctx: StrategyContext, report: ExecutionReport) -> None:
+        self.reports.append((ctx.now_ns, report))
+
+
+class ThreeActions(Recorder):
+    """Submits, cancels and modifies one order in a single callback."""
+
+    def on_start(self, ctx: StrategyContext) -> None:
+        order = ctx.submit("AAA", 1, 10, price=990)
+        ctx.cancel(order)
+        ctx.modify(order, 995, 10)
+
+
+def test_the_venue_applies_actions_in_arrival_order_not_issue_order() -> None:
+    strategy = ThreeActions()
+    rows = [(1 * MS, "add", 1, -1, 1000, 5), (20 * MS, "add", 2, -1, 1001, 5)]
+    _platform, result = run(strategy, rows, entry_by_action={
+        "submit": constant(1 * MS), "cancel": constant(10 * MS), "modify": constant(5 * MS)})
+    applied = [(at - 1 * MS, report.status.value, report.price, report.leaves_qty)
+               for at, report in strategy.reports]
+    assert applied == [
+        (1 * MS + SERVICE, "accepted", 990, 10),
+        (5 * MS + SERVICE, "modified", 995, 10),
+        (10 * MS + SERVICE, "cancelled", 995, 0),
+    ]
+    orders = pl.from_arrow(result.orders).filter(pl.col("source") == "strategy.s")
+    assert orders.select("action", "ts_matching_in_ns").rows() == [
+        ("add", 2 * MS), ("cancel", 11 * MS), ("modify", 6 * MS)]
+
+
+class JoinTheBid(Recorder):
+    """Joins the best bid for 3 shares the first time it sees 9 shares there."""
+
+    def on_book_update(self, ctx: StrategyContext, book: BookUpdate) -> None:
+        if book.bid == 1000 and book.bid_qty == 9 and not self.reports:
+            ctx.submit("AAA", 1, 3, price=1000)
+
+
+def test_a_passive_order_fills_only_once_the_volume_ahead_is_gone() -> None:
+    strategy = JoinTheBid()
+    rows = [
+        (1 * MS, "add", 101, 1, 1000, 5),
+        (1 * MS, "add", 102, 1, 1000, 4),    # 9 shares ahead when the strategy joins
+        (2 * MS, "execute", 101, 1, None, 5),  # volume ahead trades: not the strategy
+        (3 * MS, "cancel", 102, 1, None, None),  # the rest ahead leaves
+        (4 * MS, "add", 103, 1, 1000, 6),    # history joins behind the strategy
+        (5 * MS, "execute", 103, 1, None, 4),  # an aggressor trades through its place
+        (9 * MS, "add", 104, -1, 1010, 1),
+    ]
+    _platform, result = run(strategy, rows)
+    fills = pl.from_arrow(result.fills).select("ts_ns", "qty", "maker_order_id")
+    assert fills.rows() == [(5 * MS, 3, 1)]
+    statuses = [(at, report.status.value, report.last_qty, report.liquidity)
+                for at, report in strategy.reports]
+    assert statuses == [(1 * MS + SERVICE, "accepted", 0, ""), (5 * MS, "filled", 3, "maker")]
+    assert result.components["stage.matching"]["traded_through"] == 1
+
+
+class TakeTheAsk(Recorder):
+    """Sends a buy IOC for 5 at the best ask the first time it sees one."""
+
+    def on_book_update(self, ctx: StrategyContext, book: BookUpdate) -> None:
+        if book.ask is not None and not self.reports:
+            ctx.submit("AAA", 1, 5, price=book.ask, tif="ioc")
+
+
+def test_feed_latency_changes_what_the_strategy_sees_and_which_fills_it_gets() -> None:
+    rows = [(1 * MS, "add", 201, -1, 1010, 5), (1_500 * US, "cancel", 201, -1, None, None),
+            (10 * MS, "add", 202, 1, 900, 1)]
+    fast, slow = TakeTheAsk(), TakeTheAsk()
+    run(fast, rows, feed=constant(100 * US), entry=constant(100 * US))
+    run(slow, rows, feed=constant(1 * MS), entry=constant(100 * US))
+    # fast sees the ask at 1.1 ms; its IOC reaches the venue at 1.2 ms, before the cancel
+    assert [(r.status.value, r.last_qty) for _at, r in fast.reports] == [("filled", 5)]
+    # slow sees it at 2 ms, after it was cancelled at 1.5 ms: the IOC finds nothing
+    assert [(r.status.value, r.last_qty) for _at, r in slow.reports] == [("cancelled", 0)]
