@@ -213,7 +213,7 @@ class StrategySession(Ports):
         if self._actions_this_instant > MAX_ACTIONS_PER_INSTANT:
             raise StrategyError(
                 f"{self.name}: more than {MAX_ACTIONS_PER_INSTANT} actions at "
-                f"{format_ns(now)} without time passing (a feedback loop? give its links or "
+                f"{_when(now)} without time passing (a feedback loop? give its links or "
                 "compute a latency)")
         self._by_seq[seq] = order_id
         self.actions += 1
@@ -269,7 +269,7 @@ class StrategySession(Ports):
         except Exception as error:
             raise StrategyError(
                 f"{self.name}: {type(self.strategy).__name__}.{callback} raised "
-                f"{type(error).__name__}: {error} at {format_ns(self.env.now)}") from error
+                f"{type(error).__name__}: {error} at {_when(self.env.now)}") from error
 
     # ------------------------------------------------------------ venue side
 
@@ -348,3 +348,7 @@ class StrategySession(Ports):
             "ignored_after_stop": self.ignored_after_stop,
         }
 
+
+def _when(ts_ns: int) -> str:
+    """A simulated time for an error message: exact, and readable."""
+    return f"{ts_ns} ns ({format_ns(ts_ns)})"

@@ -48,3 +48,13 @@ def test_a_model_order_at_the_front_is_filled_first_up_to_the_execution_size() -
     results = fill_ahead(book, 101, 12, MODEL)
     assert [(r.trades[0].maker_id, r.filled_qty) for r in results] == [(1, 10), (2, 2)]
     assert level(book) == [(2, 8), (101, 7)]  # history's order is left for the data's execute
+
+
+def test_a_model_order_at_a_better_price_is_traded_through_first() -> None:
+    book = OrderBook("X")
+    book.add(1, 1, 1001, 4)   # the model bids one tick better than history
+    book.add(101, 1, 1000, 10)
+    (result,) = fill_ahead(book, 101, 6, MODEL)  # a seller hit 1000: it passed 1001 first
+    assert (result.trades[0].maker_id, result.trades[0].price, result.filled_qty) == (1, 1001, 4)
+    assert book.best_bid() == 1000
+    assert level(book) == [(101, 10)]

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import polars as pl
+import pytest
 
+from sim.errors import StrategyError
 from sim.model.platform import Platform, RunResult
 from sim.model.testing import constant_topology, events
 from sim.scenario.schema import Scenario
@@ -21,10 +23,10 @@ def constant(ns: int) -> dict[str, Any]:
     return {"latency": {"kind": "constant", "value": ns}}
 
 
-def run(strategy: Strategy, rows: list[tuple[Any, ...]], **config: Any) -> tuple[Platform,
-                                                                                  RunResult]:
+def run(strategy: Strategy, rows: list[tuple[Any, ...]], topology: dict[str, Any] | None = None,
+        **config: Any) -> tuple[Platform, RunResult]:
     body = {
-        "name": "loop", "seed": 1, "topology": constant_topology(),
+        "name": "loop", "seed": 1, "topology": topology or constant_topology(),
         "data": {"sources": [{"name": "hist", "path": "hist.parquet", "route": "direct"}]},
         "strategies": [{"name": "s", "path": "tests.unit.model:Unused", **config}],
     }
@@ -115,3 +117,40 @@ def test_feed_latency_changes_what_the_strategy_sees_and_which_fills_it_gets() -
     assert [(r.status.value, r.last_qty) for _at, r in fast.reports] == [("filled", 5)]
     # slow sees it at 2 ms, after it was cancelled at 1.5 ms: the IOC finds nothing
     assert [(r.status.value, r.last_qty) for _at, r in slow.reports] == [("cancelled", 0)]
+
+
+class Broken(Strategy):
+    """Raises in its first book update."""
+
+    def on_book_update(self, ctx: StrategyContext, book: BookUpdate) -> None:
+        raise KeyError("x")
+
+
+class Chatty(Strategy):
+    """Answers every book update with a new order: a loop when nothing takes time."""
+
+    def on_book_update(self, ctx: StrategyContext, book: BookUpdate) -> None:
+        ctx.submit("AAA", 1, 1, price=900 + ctx.now_ns % 7)
+
+
+def test_an_exception_in_a_callback_names_strategy_callback_and_time() -> None:
+    with pytest.raises(StrategyError) as caught:
+        run(Broken(), [(1 * MS, "add", 1, -1, 1000, 5)])
+    assert str(caught.value) == (
+        "strategy.s: Broken.on_book_update raised KeyError: 'x' at 1000000 ns (1ms)")
+
+
+def test_a_zero_latency_feedback_loop_is_stopped() -> None:
+    with pytest.raises(StrategyError, match=r"^strategy\.s: more than 10000 actions at 1000000 ns"):
+        run(Chatty(), [(1 * MS, "add", 1, -1, 1000, 5), (2 * MS, "add", 2, -1, 1001, 5)],
+            topology=constant_topology(matching=0))
+
+
+def test_callbacks_stop_at_the_last_data_event() -> None:
+    strategy = Chatty()
+    platform, _result = run(strategy, [(1 * MS, "add", 1, -1, 1000, 5)])
+    counters = platform.sessions[0].stats()
+    # the answer reaches the book 2us after the data's end at 1 ms: its book update and
+    # its report are counted but not delivered, so nothing answers them
+    assert (counters["actions"], counters["book_updates"], counters["dropped_after_end"]) == (
+        1, 1, 2)
