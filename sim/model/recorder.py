@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -71,6 +71,10 @@ _CODES: Final[dict[str, type[np.signedinteger]]] = {
     "reject_reason": np.int16,
     "reject_stage": np.int8,
 }
+_ORDER_COLUMNS: Final[tuple[str, ...]] = (
+    "source", "ts_sent_ns", "symbol", "action", "order_id", "side", "price", "qty",
+)
+"""The columns a new order writes, in the order :meth:`OrderRecorder._write` takes them."""
 _FILL_COLUMNS: Final[tuple[str, ...]] = (
     "ts_ns",
     "symbol",
@@ -149,16 +153,8 @@ class OrderRecorder:
         first = self.count
         end = first + len(ts_ns)
         self._check_room(end)
-        columns = self.columns
-        rows = slice(first, end)
-        columns["source"][rows] = source
-        columns["ts_sent_ns"][rows] = ts_ns
-        columns["symbol"][rows] = symbol
-        columns["action"][rows] = action
-        columns["order_id"][rows] = order_id
-        columns["side"][rows] = side
-        columns["price"][rows] = np.where(price == NO_PRICE, NULL, price)
-        columns["qty"][rows] = np.where(qty == NO_QTY, NULL, qty)
+        self._write(slice(first, end), source, ts_ns, symbol, action, order_id, side,
+                    np.where(price == NO_PRICE, NULL, price), np.where(qty == NO_QTY, NULL, qty))
         self.count = end
         return first
 
@@ -167,17 +163,16 @@ class OrderRecorder:
         """Write one new order (as :meth:`append_orders`, for orders made one at a time)."""
         seq = self.count
         self._check_room(seq + 1)
-        columns = self.columns
-        columns["source"][seq] = source
-        columns["ts_sent_ns"][seq] = ts_ns
-        columns["symbol"][seq] = symbol
-        columns["action"][seq] = action
-        columns["order_id"][seq] = order_id
-        columns["side"][seq] = side
-        columns["price"][seq] = NULL if price == NO_PRICE else price
-        columns["qty"][seq] = NULL if qty == NO_QTY else qty
+        self._write(seq, source, ts_ns, symbol, action, order_id, side,
+                    NULL if price == NO_PRICE else price, NULL if qty == NO_QTY else qty)
         self.count = seq + 1
         return seq
+
+    def _write(self, rows: int | slice, *values: Any) -> None:
+        """Write one order (``rows`` a seq) or a block (a slice) of the order columns."""
+        columns = self.columns
+        for name, value in zip(_ORDER_COLUMNS, values, strict=True):
+            columns[name][rows] = value
 
     def _check_room(self, end: int) -> None:
         """Raise :class:`CapacityError` unless rows up to ``end`` fit the columns."""

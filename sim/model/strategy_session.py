@@ -165,33 +165,29 @@ class StrategySession(Ports):
 
     def cancel(self, order_id: int) -> None:
         """Send a cancel of ``order_id``'s remaining quantity."""
-        order = self._known(order_id, "cancel")
-        if self._stopped:
-            self.ignored_after_stop += 1
-            return
-        seq = self._append(order.symbol, OrderAction.CANCEL, order_id, order.side, None, None)
-        self._send(self.cancel_out, seq, order_id)
+        self._amend(order_id, OrderAction.CANCEL, self.cancel_out, None, None)
 
     def modify(self, order_id: int, price: int, qty: int) -> None:
         """Send a modify of ``order_id`` to ``price`` for ``qty`` in total."""
-        order = self._known(order_id, "modify")
+        self._amend(order_id, OrderAction.MODIFY, self.modify_out, price, qty)
+
+    def _amend(self, order_id: int, action: OrderAction, out: SendAt, price: int | None,
+               qty: int | None) -> None:
+        order = self._orders.get(order_id)
+        if order is None:
+            raise StrategyError(
+                f"{self.name}: {action.label} of order {order_id}, which it never sent")
         if self._stopped:
             self.ignored_after_stop += 1
             return
-        seq = self._append(order.symbol, OrderAction.MODIFY, order_id, order.side, price, qty)
-        self._send(self.modify_out, seq, order_id)
+        seq = self._append(order.symbol, action, order_id, order.side, price, qty)
+        self._send(out, seq, order_id)
 
     def set_timer(self, at_ns: int, timer_id: int = 0) -> None:
         """Call ``on_timer(timer_id)`` at ``at_ns`` (now, if ``at_ns`` has passed)."""
         self._scheduled_timers += 1
         delay = max(0, at_ns - self.env.now)
         self.env.timeout(delay).callbacks.append(partial(self._timer, timer_id))
-
-    def _known(self, order_id: int, action: str) -> _Order:
-        order = self._orders.get(order_id)
-        if order is None:
-            raise StrategyError(f"{self.name}: {action} of order {order_id}, which it never sent")
-        return order
 
     def _append(self, symbol: str, action: OrderAction, order_id: int, side: int,
                 price: int | None, qty: int | None) -> int:

@@ -154,3 +154,16 @@ def test_callbacks_stop_at_the_last_data_event() -> None:
     # its report are counted but not delivered, so nothing answers them
     assert (counters["actions"], counters["book_updates"], counters["dropped_after_end"]) == (
         1, 1, 2)
+
+
+class CancelsAStranger(Strategy):
+    """Cancels an order it never sent."""
+
+    def on_start(self, ctx: StrategyContext) -> None:
+        ctx.cancel(99)
+
+
+def test_acting_on_an_order_it_never_sent_is_an_error() -> None:
+    with pytest.raises(StrategyError,
+                       match=r"^strategy\.s: cancel of order 99, which it never sent$"):
+        run(CancelsAStranger(), [(1 * MS, "add", 1, -1, 1000, 5)])
