@@ -252,7 +252,8 @@ def run_scenario(
          "fingerprint": info.fingerprint, "symbols": list(info.symbols)}
         for source, info in zip(scenario.data.sources, infos, strict=True)
     ]
-    tables = {"orders": result.orders, "fills": result.fills}
+    tables = {"orders": result.orders, "fills": result.fills,
+              **{f"strategy_{name}": table for name, table in result.strategies.items()}}
     digest = run_digest(resolved, inputs, tables)
     headline = summarize(result.orders, sim_start_ns=result.sim_start_ns,
                          sim_end_ns=result.sim_end_ns)

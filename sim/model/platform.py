@@ -17,7 +17,7 @@ and checks that every output is connected before simulated time starts.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyarrow as pa
 import simpy
@@ -68,6 +68,7 @@ class RunResult:
         events_processed: Input rows consumed by all feeds.
         direct_events_applied: History rows applied to the books (direct route and executes).
         scheduled_events: SimPy events scheduled (service ends, link deliveries, feed wakes).
+        strategies: ``strategy_<name>.parquet`` tables by strategy name.
     """
 
     orders: pa.Table
@@ -78,6 +79,8 @@ class RunResult:
     events_processed: int
     direct_events_applied: int
     scheduled_events: int
+    strategies: dict[str, pa.Table] = field(default_factory=dict)
+    """Each strategy's ledger by name: its fills with fees and P&L after each."""
 
 
 class Platform:
@@ -314,6 +317,7 @@ class Platform:
             events_processed=sum(feed.events for feed in self.feeds),
             direct_events_applied=sum(feed.history for feed in self.feeds),
             scheduled_events=self.scheduled_events(),
+            strategies={session.config.name: session.ledger_table() for session in self.sessions},
         )
 
     def scheduled_events(self) -> int:

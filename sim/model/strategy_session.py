@@ -24,9 +24,12 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, ClassVar
 
+import pyarrow as pa
 import simpy
 
+from sim.core.book import OrderBook
 from sim.core.orders import BookResult, Side
+from sim.core.strategy_ledger import LEDGER_COLUMNS, StrategyLedger
 from sim.core.vocabulary import OrderAction
 from sim.data.events import CODE_BY_TIF, NO_PRICE, NO_QTY
 from sim.errors import StrategyError
@@ -48,13 +51,19 @@ from sim.units import format_ns
 MAX_ACTIONS_PER_INSTANT = 10_000
 """Most actions one strategy may send at one simulated instant (a feedback-loop guard)."""
 
+LEDGER_TYPES: dict[str, pa.DataType] = {
+    name: pa.string() if name in ("symbol", "liquidity") else
+    pa.int8() if name == "side" else pa.int64()
+    for name in LEDGER_COLUMNS
+}
+"""Arrow types of ``strategy_<name>.parquet`` (money in price units x shares)."""
 SendAt = Callable[[int, int], None]
 
 
 class _Order:
     """The strategy's own view of one of its orders."""
 
-    __slots__ = ("cancelled", "filled", "price", "qty", "seq", "side", "symbol")
+    __slots__ = ("cancelled", "filled", "price", "qty", "queue_ahead", "seq", "side", "symbol")
 
     def __init__(self, seq: int, symbol: str, side: int, price: int | None, qty: int) -> None:
         self.seq = seq
@@ -64,6 +73,8 @@ class _Order:
         self.qty = qty
         self.filled = 0
         self.cancelled = 0
+        self.queue_ahead: int | None = None
+        """Visible shares ahead of it when it first rested (None: it never rested)."""
 
     @property
     def leaves(self) -> int:
@@ -112,6 +123,8 @@ class StrategySession(Ports):
         self.account = OrderAccounts(recorder).code(config.account or config.name)
         self.symbols = None if config.symbols is None else frozenset(config.symbols)
         self._compute = config.compute
+        self.ledger = StrategyLedger(config.maker_fee, config.taker_fee)
+        """Its fills, positions, fees and P&L."""
         self._orders: dict[int, _Order] = {}
         """By order id (the id ``submit`` returned)."""
         self._by_seq: dict[int, int] = {}
@@ -222,7 +235,12 @@ class StrategySession(Ports):
         self._call("on_start", self.strategy.on_start)
 
     def stop(self) -> None:
-        """Call ``on_stop`` once the replay is over; actions it sends are ignored (counted)."""
+        """Call ``on_stop`` once the replay is over; actions it sends are ignored (counted).
+
+        Open positions are marked to the venue's mid at the end.
+        """
+        for symbol in self.ledger.positions:
+            self.ledger.mark(symbol, self._mid(symbol, self.ledger.marks.get(symbol, 0)))
         self._stopped = True
         self._call("on_stop", self.strategy.on_stop)
 
@@ -296,6 +314,8 @@ class StrategySession(Ports):
         order_id = self._by_seq[seq]
         order = self._orders[order_id]
         order.filled += qty
+        self.ledger.on_fill(ts_ns, order_id, order.symbol, order.side, price, qty, maker,
+                            self._mid(order.symbol, price), order.queue_ahead)
         self._post(self.response_out, ts_ns, ExecutionReport(
             ts_ns, order_id, ReportStatus.FILLED, order.symbol, order.side, order.price,
             order.leaves, last_qty=qty, last_price=price,
@@ -315,6 +335,8 @@ class StrategySession(Ports):
             status = ReportStatus.MODIFIED
         elif result.resting_qty and action != OrderAction.CANCEL:
             status = ReportStatus.ACCEPTED
+            if order.queue_ahead is None and action != OrderAction.MODIFY:
+                order.queue_ahead = self._book(order.symbol).queue_position(seq + 1)
         else:
             status = ReportStatus.CANCELLED
             order.cancelled = order.qty - order.filled
@@ -323,6 +345,21 @@ class StrategySession(Ports):
         self._post(self.response_out, now, ExecutionReport(
             now, order_id, status, order.symbol, order.side, order.price, order.leaves,
             reason=reason))
+
+    def _book(self, symbol: str) -> OrderBook:
+        return self.engine.books[self.recorder.symbol_code(symbol)]
+
+    def _mid(self, symbol: str, default: int) -> int:
+        """The venue's mid of ``symbol`` now, or ``default`` while a side is empty."""
+        book = self._book(symbol)
+        bid, ask = book.best_bid(), book.best_ask()
+        return default if bid is None or ask is None else (bid + ask) // 2
+
+    def ledger_table(self) -> pa.Table:
+        """Its fills with fee, liquidity, queue position at entry and P&L after each."""
+        rows = self.ledger.rows
+        return pa.table({name: pa.array(rows[name], type=LEDGER_TYPES[name])
+                         for name in LEDGER_COLUMNS})
 
     # ------------------------------------------------------------ component
 
@@ -342,6 +379,7 @@ class StrategySession(Ports):
             "timers": self.timers,
             "dropped_after_end": self.dropped_after_end,
             "ignored_after_stop": self.ignored_after_stop,
+            **self.ledger.totals(),
         }
 
 

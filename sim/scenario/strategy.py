@@ -94,6 +94,10 @@ class StrategyConfig(FrozenModel):
     """Per-kind entry links (``[strategies.entry_by_action.cancel]``)."""
     response: LinkConfig = default_omitted(_ZERO_LINK)
     """Execution reports, venue -> strategy."""
+    maker_fee: Count = default_omitted(0, ge=-(2**31), lt=2**31)
+    """Fee per share of a passive fill, in price units (negative: a rebate)."""
+    taker_fee: Count = default_omitted(0, ge=-(2**31), lt=2**31)
+    """Fee per share of an aggressive fill, in price units (negative: a rebate)."""
     max_orders: Count = default_omitted(100_000, gt=0)
     """Most orders (adds, cancels, modifies) it may send in one run; room for them is set
     aside before the run (about 200 bytes each)."""

@@ -74,9 +74,11 @@ def test_the_venue_applies_actions_in_arrival_order_not_issue_order() -> None:
 class JoinTheBid(Recorder):
     """Joins the best bid for 3 shares the first time it sees 9 shares there."""
 
+    sent = 0
+
     def on_book_update(self, ctx: StrategyContext, book: BookUpdate) -> None:
-        if book.bid == 1000 and book.bid_qty == 9 and not self.reports:
-            ctx.submit("AAA", 1, 3, price=1000)
+        if book.bid == 1000 and book.bid_qty == 9 and not self.sent:
+            self.sent = ctx.submit("AAA", 1, 3, price=1000)
 
 
 def test_a_passive_order_fills_only_once_the_volume_ahead_is_gone() -> None:
@@ -167,3 +169,33 @@ def test_acting_on_an_order_it_never_sent_is_an_error() -> None:
     with pytest.raises(StrategyError,
                        match=r"^strategy\.s: cancel of order 99, which it never sent$"):
         run(CancelsAStranger(), [(1 * MS, "add", 1, -1, 1000, 5)])
+
+
+def test_fills_are_in_the_ledger_with_fees_queue_position_and_pnl() -> None:
+    strategy = JoinTheBid()
+    rows = [
+        (1 * MS, "add", 101, 1, 1000, 5),
+        (1 * MS, "add", 102, 1, 1000, 4),
+        (1 * MS, "add", 105, -1, 1010, 10),
+        (2 * MS, "execute", 101, 1, None, 5),
+        (3 * MS, "cancel", 102, 1, None, None),
+        (4 * MS, "add", 103, 1, 1000, 6),
+        (5 * MS, "execute", 103, 1, None, 4),
+        (9 * MS, "add", 104, -1, 1011, 1),
+    ]
+    _platform, result = run(strategy, rows, maker_fee=-20, taker_fee=30)
+    ledger = pl.from_arrow(result.strategies["s"])
+    assert ledger.select("ts_ns", "side", "price", "qty", "liquidity", "fee",
+                         "queue_ahead_at_entry", "position", "mark").rows() == [
+        (5 * MS, 1, 1000, 3, "maker", -60, 9, 3, 1005)]
+    # cash + position x mark = realised + unrealised - fees
+    row = ledger.row(0, named=True)
+    assert row["cash"] + row["position"] * row["mark"] == (
+        row["realized_pnl"] + row["unrealized_pnl"] - row["fee"])
+    counters = result.components["strategy.s"]
+    assert (counters["fills"], counters["position"], counters["fees"], counters["net_pnl"]) == (
+        1, 3, -60, 3 * (1005 - 1000) + 60)
+    # every strategy fill is in fills.parquet, on an order of the strategy's account
+    orders = pl.from_arrow(result.orders).select("order_seq", "account")
+    fills = pl.from_arrow(result.fills).join(orders, left_on="maker_seq", right_on="order_seq")
+    assert fills.select("ts_ns", "qty", "account").rows() == [(5 * MS, 3, "s")]
