@@ -3,8 +3,9 @@
 One file, readable offline on a laptop: inline CSS, every plot embedded as a
 ``data:image/png;base64`` URI, no script and no external reference. Order: headline
 latency table (end to end, stages, links; human units), order figures and rejects
-by reason, throughput and components, faults, the failover table (only when the run
-had a failover), each plot with its caption, then the tail attribution table. The same
+by reason, each strategy's figures and P&L plot (with ``[[strategies]]``), throughput
+and components, faults, the failover table (only when the run had a failover), each
+plot with its caption, then the tail attribution table. The same
 inputs give the same bytes.
 """
 
@@ -25,6 +26,7 @@ from sim.report.attribution import as_polars, tail_attribution
 from sim.report.failover import FAILOVER_PREFIX
 from sim.report.plots import PLOT_CAPTIONS, write_plots
 from sim.report.run_folder import read_summary
+from sim.report.strategy_report import plot_strategy, strategy_figures, strategy_ledgers
 from sim.report.summary import SEGMENTS
 from sim.report.summary_shape import check_summary
 from sim.report.timeline import COMPONENTS, ReportError, build_timeline, default_interval_ns
@@ -211,15 +213,37 @@ def _failover_section(summary: Mapping[str, Any]) -> str:
     )
 
 
+def _embed(path: Path, caption: str) -> str:
+    """A PNG as an inline ``<figure>`` (the report references no file)."""
+    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    return (f'<figure id="{_e(path.stem)}"><img alt="{_e(path.stem)}" '
+            f'src="data:image/png;base64,{data}"><figcaption>{_e(caption)}</figcaption></figure>')
+
+
 def _plots_section(plots: Sequence[Path]) -> str:
     parts = ["<h2>Plots</h2>"]
-    for path in plots:
-        data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
-        caption = PLOT_CAPTIONS.get(path.name, path.stem.replace("_", " "))
-        parts.append(
-            f'<figure id="{_e(path.stem)}"><img alt="{_e(path.stem)}" '
-            f'src="data:image/png;base64,{data}"><figcaption>{_e(caption)}</figcaption></figure>'
-        )
+    parts.extend(_embed(path, PLOT_CAPTIONS.get(path.name, path.stem.replace("_", " ")))
+                 for path in plots)
+    return "".join(parts)
+
+
+def _strategies_section(run_dir: Path, orders: pa.Table, summary: Mapping[str, Any]) -> str:
+    """Per strategy: its figures and its P&L and position plot (nothing without strategies)."""
+    ledgers = strategy_ledgers(run_dir)
+    if not ledgers:
+        return ""
+    frame = as_polars(orders)
+    scale = int(summary.get("scenario", {}).get("price_scale", 10_000))
+    parts = ["<h2>Strategies</h2><p>Money in currency (price units / price_scale); P&amp;L "
+             "marked to the venue's mid. Rows of each fill: "
+             "<code>strategy_&lt;name&gt;.parquet</code>.</p>"]
+    for name, ledger in ledgers.items():
+        figures = strategy_figures(name, ledger, frame, summary)
+        parts.append(f"<h3>{_e(name)}</h3>"
+                     + _table(["figure", "value"], figures, f"strategy-{name}"))
+        path = plot_strategy(run_dir, name, ledger, scale, int(summary.get("sim_start_ns", 0)))
+        parts.append(_embed(path, f"Strategy {name}: net P&L after each fill (top) and its "
+                                  "position (bottom)."))
     return "".join(parts)
 
 
@@ -249,6 +273,7 @@ def render_html(
     summary: Mapping[str, Any],
     plots: Sequence[Path] = (),
     attribution: pa.Table | None = None,
+    strategies: str = "",
 ) -> Path:
     """Write ``run_dir/report.html`` and return its path.
 
@@ -257,6 +282,7 @@ def render_html(
         summary: the run's ``summary.json`` content.
         plots: PNG files to embed, in display order (as :func:`write_plots` returns).
         attribution: the table :func:`sim.report.attribution.tail_attribution` returns.
+        strategies: the strategy section's HTML (empty without strategies).
     """
     name = summary.get("scenario_name", Path(run_dir).name)
     digest = summary.get("digest", "")
@@ -269,6 +295,7 @@ def render_html(
         f'<h1>ticktwin report: {_e(name)}</h1><p class="meta">{_e(meta)}</p>'
         + _latency_section(summary)
         + _orders_section(summary)
+        + strategies
         + _load_section(summary)
         + _faults_section(summary)
         + _failover_section(summary)
@@ -345,4 +372,5 @@ def regenerate(run_dir: Path, interval_ns: int | None = None) -> Path:
     pq.write_table(timeline, temporary)
     os.replace(temporary, run_dir / "timeline.parquet")
     plots = write_plots(run_dir, orders, timeline, summary)
-    return render_html(run_dir, summary, plots, tail_attribution(as_polars(orders)))
+    return render_html(run_dir, summary, plots, tail_attribution(as_polars(orders)),
+                       _strategies_section(run_dir, orders, summary))

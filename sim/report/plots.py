@@ -58,7 +58,7 @@ def _figure() -> Figure:
     return Figure(figsize=FIGURE_SIZE, dpi=DPI, layout="constrained")
 
 
-def _save(figure: Figure, path: Path) -> Path:
+def save_figure(figure: Figure, path: Path) -> Path:
     """Write ``figure`` as PNG to a temporary name, then rename it to ``path``."""
     temporary = path.with_name(f".{path.name}.tmp")
     figure.savefig(temporary, format="png", dpi=DPI, metadata={"Software": None})
@@ -239,5 +239,5 @@ def write_plots(
         for name, draw in _PLOTS.items():
             figure = _figure()
             draw(figure.add_subplot(), order_frame, timeline_frame, summary)
-            written.append(_save(figure, plot_dir / name))
+            written.append(save_figure(figure, plot_dir / name))
     return written
