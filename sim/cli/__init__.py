@@ -6,17 +6,18 @@ or check failed, 2 bad input (scenario, data, arguments, output path), 3 an
 internal error (a bug), 130/143 interrupted or terminated.
 
 One module per command family: ``run`` (run, scenarios), ``data`` (data gen,
-validate, inspect, import), ``check`` (check, diff, report); each registers its
+validate, inspect, import), ``check`` (check, diff, report), ``sweep``; each registers its
 commands on the ``app`` of ``base``.
 """
 
 from __future__ import annotations
 
-from sim.cli import check, data, run
+from sim.cli import check, data, run, sweep
 from sim.cli.base import EXIT_INPUT, app, fail, install_signal_handlers
 from sim.cli.run import render_summary_table
 
-__all__ = ["EXIT_INPUT", "app", "check", "data", "fail", "main", "render_summary_table", "run"]
+__all__ = ["EXIT_INPUT", "app", "check", "data", "fail", "main", "render_summary_table", "run",
+           "sweep"]
 
 
 def main() -> None:
