@@ -132,6 +132,13 @@ class StrategySession(Ports):
         self._inbox: dict[int, BookUpdate | TradePrint | ExecutionReport] = {}
         """Messages on their way to the strategy, by link item."""
         self._next_item = 0
+        self._acks: dict[int, int] = {}
+        """Report items that finish a recorder row: its ``ts_ack_ns`` is their delivery."""
+        self._last_fill: dict[int, int] = {}
+        """Item of each order's latest fill report."""
+        self._last_fill_seen: dict[int, int] = {}
+        """When each order's latest fill report reached the strategy."""
+        self._ack = recorder.view("ts_ack_ns")
         self._last_top: dict[str, tuple[int | None, int, int | None, int]] = {}
         self._instant = -1
         self._actions_this_instant = 0
@@ -272,6 +279,11 @@ class StrategySession(Ports):
         """The response link delivers an execution report."""
         message = self._inbox.pop(item)
         self.reports += 1
+        seq = self._acks.pop(item, None)
+        if seq is not None:
+            self._ack[seq] = self.env.now
+        if isinstance(message, ExecutionReport) and message.status is ReportStatus.FILLED:
+            self._last_fill_seen[message.order_id] = self.env.now
         if self._open() and isinstance(message, ExecutionReport):
             self._call("on_execution_report", self.strategy.on_execution_report, message)
 
@@ -287,12 +299,16 @@ class StrategySession(Ports):
 
     # ------------------------------------------------------------ venue side
 
-    def _post(self, out: SendAt, ts_ns: int, message: BookUpdate | TradePrint | ExecutionReport
-              ) -> None:
+    def _post(self, out: SendAt, ts_ns: int, message: BookUpdate | TradePrint | ExecutionReport,
+              ack: int = -1) -> int:
+        """Send ``message`` at ``ts_ns``; its delivery stamps ``ts_ack_ns`` of row ``ack``."""
         item = self._next_item
         self._next_item += 1
         self._inbox[item] = message
+        if ack >= 0:
+            self._acks[item] = ack
         out(ts_ns, item)
+        return item
 
     def book_changed(self, ts_ns: int, symbol: str, result: BookResult) -> None:
         """A book of ``symbol`` changed at ``ts_ns``: send its trades and new top, if subscribed."""
@@ -316,7 +332,7 @@ class StrategySession(Ports):
         order.filled += qty
         self.ledger.on_fill(ts_ns, order_id, order.symbol, order.side, price, qty, maker,
                             self._mid(order.symbol, price), order.queue_ahead)
-        self._post(self.response_out, ts_ns, ExecutionReport(
+        self._last_fill[order_id] = self._post(self.response_out, ts_ns, ExecutionReport(
             ts_ns, order_id, ReportStatus.FILLED, order.symbol, order.side, order.price,
             order.leaves, last_qty=qty, last_price=price,
             liquidity="maker" if maker else "taker"))
@@ -341,10 +357,16 @@ class StrategySession(Ports):
             status = ReportStatus.CANCELLED
             order.cancelled = order.qty - order.filled
         if status is ReportStatus.CANCELLED and not order.cancelled:
-            return  # fully filled: its fills were reported
+            # fully filled: its last fill report says so, and acknowledges the row
+            last = self._last_fill[order_id]
+            if last in self._inbox:
+                self._acks[last] = seq
+            else:
+                self._ack[seq] = self._last_fill_seen[order_id]
+            return
         self._post(self.response_out, now, ExecutionReport(
             now, order_id, status, order.symbol, order.side, order.price, order.leaves,
-            reason=reason))
+            reason=reason), ack=seq)
 
     def _book(self, symbol: str) -> OrderBook:
         return self.engine.books[self.recorder.symbol_code(symbol)]

@@ -69,6 +69,9 @@ def test_the_venue_applies_actions_in_arrival_order_not_issue_order() -> None:
     orders = pl.from_arrow(result.orders).filter(pl.col("source") == "strategy.s")
     assert orders.select("action", "ts_matching_in_ns").rows() == [
         ("add", 2 * MS), ("cancel", 11 * MS), ("modify", 6 * MS)]
+    # each row's report reached the strategy (its client) when it was applied: ts_ack_ns
+    assert orders["ts_ack_ns"].to_list() == [
+        2 * MS + SERVICE, 11 * MS + SERVICE, 6 * MS + SERVICE]
 
 
 class JoinTheBid(Recorder):
@@ -113,10 +116,14 @@ def test_feed_latency_changes_what_the_strategy_sees_and_which_fills_it_gets() -
     rows = [(1 * MS, "add", 201, -1, 1010, 5), (1_500 * US, "cancel", 201, -1, None, None),
             (10 * MS, "add", 202, 1, 900, 1)]
     fast, slow = TakeTheAsk(), TakeTheAsk()
-    run(fast, rows, feed=constant(100 * US), entry=constant(100 * US))
+    _platform, result = run(fast, rows, feed=constant(100 * US), entry=constant(100 * US),
+                            response=constant(50 * US))
     run(slow, rows, feed=constant(1 * MS), entry=constant(100 * US))
     # fast sees the ask at 1.1 ms; its IOC reaches the venue at 1.2 ms, before the cancel
     assert [(r.status.value, r.last_qty) for _at, r in fast.reports] == [("filled", 5)]
+    # fully filled, its one fill report also acknowledges the order (50 us back)
+    orders = pl.from_arrow(result.orders).filter(pl.col("source") == "strategy.s")
+    assert orders["ts_ack_ns"].to_list() == [1_200 * US + SERVICE + 50 * US]
     # slow sees it at 2 ms, after it was cancelled at 1.5 ms: the IOC finds nothing
     assert [(r.status.value, r.last_qty) for _at, r in slow.reports] == [("cancelled", 0)]
 
