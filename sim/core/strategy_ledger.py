@@ -17,7 +17,8 @@ from sim.core.portfolio import Position
 
 LEDGER_COLUMNS: tuple[str, ...] = (
     "ts_ns", "order_id", "symbol", "side", "price", "qty", "liquidity", "fee",
-    "queue_ahead_at_entry", "position", "cash", "realized_pnl", "unrealized_pnl", "mark",
+    "queue_ahead_at_entry", "arrival_mid", "position", "cash", "realized_pnl",
+    "unrealized_pnl", "mark",
 )
 """Columns of the ledger, one row per fill (``strategy_<name>.parquet``)."""
 
@@ -43,8 +44,13 @@ class StrategyLedger:
         default_factory=lambda: {name: [] for name in LEDGER_COLUMNS})
 
     def on_fill(self, ts_ns: int, order_id: int, symbol: str, side: int, price: int, qty: int,
-                maker: bool, mark: int, queue_ahead: int | None) -> None:
-        """Book one fill and log the position and P&L after it."""
+                maker: bool, mark: int, queue_ahead: int | None,
+                arrival_mid: int | None = None) -> None:
+        """Book one fill and log the position and P&L after it.
+
+        ``arrival_mid`` is the venue's mid when the order was sent (None: a side was empty),
+        the reference of its slippage.
+        """
         position = self.positions.get(symbol)
         if position is None:
             position = self.positions[symbol] = Position()
@@ -57,7 +63,8 @@ class StrategyLedger:
             self.taker_fills += 1
         self.marks[symbol] = mark
         row = (ts_ns, order_id, symbol, side, price, qty, "maker" if maker else "taker", fee,
-               queue_ahead, position.qty, self.cash(), self.realized(), self.unrealized(), mark)
+               queue_ahead, arrival_mid, position.qty, self.cash(), self.realized(),
+               self.unrealized(), mark)
         for name, value in zip(LEDGER_COLUMNS, row, strict=True):
             self.rows[name].append(value)
 

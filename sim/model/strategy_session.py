@@ -63,7 +63,8 @@ SendAt = Callable[[int, int], None]
 class _Order:
     """The strategy's own view of one of its orders."""
 
-    __slots__ = ("cancelled", "filled", "price", "qty", "queue_ahead", "seq", "side", "symbol")
+    __slots__ = ("arrival_mid", "cancelled", "filled", "price", "qty", "queue_ahead", "seq",
+                 "side", "symbol")
 
     def __init__(self, seq: int, symbol: str, side: int, price: int | None, qty: int) -> None:
         self.seq = seq
@@ -75,6 +76,8 @@ class _Order:
         self.cancelled = 0
         self.queue_ahead: int | None = None
         """Visible shares ahead of it when it first rested (None: it never rested)."""
+        self.arrival_mid: int | None = None
+        """The venue's mid when it was sent (None: a side of the book was empty)."""
 
     @property
     def leaves(self) -> int:
@@ -179,7 +182,8 @@ class StrategySession(Ports):
         seq = self._append(symbol, action, order_id, side, price, qty)
         if tif != "gtc":
             self.engine.set_time_in_force_of(seq, CODE_BY_TIF[tif])
-        self._orders[order_id] = _Order(seq, symbol, side, price, qty)
+        order = self._orders[order_id] = _Order(seq, symbol, side, price, qty)
+        order.arrival_mid = self._mid_or_none(symbol)
         self._send(self.submit_out, seq, order_id)
         return order_id
 
@@ -331,7 +335,7 @@ class StrategySession(Ports):
         order = self._orders[order_id]
         order.filled += qty
         self.ledger.on_fill(ts_ns, order_id, order.symbol, order.side, price, qty, maker,
-                            self._mid(order.symbol, price), order.queue_ahead)
+                            self._mid(order.symbol, price), order.queue_ahead, order.arrival_mid)
         self._last_fill[order_id] = self._post(self.response_out, ts_ns, ExecutionReport(
             ts_ns, order_id, ReportStatus.FILLED, order.symbol, order.side, order.price,
             order.leaves, last_qty=qty, last_price=price,
@@ -373,9 +377,13 @@ class StrategySession(Ports):
 
     def _mid(self, symbol: str, default: int) -> int:
         """The venue's mid of ``symbol`` now, or ``default`` while a side is empty."""
+        mid = self._mid_or_none(symbol)
+        return default if mid is None else mid
+
+    def _mid_or_none(self, symbol: str) -> int | None:
         book = self._book(symbol)
         bid, ask = book.best_bid(), book.best_ask()
-        return default if bid is None or ask is None else (bid + ask) // 2
+        return None if bid is None or ask is None else (bid + ask) // 2
 
     def ledger_table(self) -> pa.Table:
         """Its fills with fee, liquidity, queue position at entry and P&L after each."""

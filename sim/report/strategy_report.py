@@ -62,6 +62,13 @@ def strategy_figures(name: str, ledger: pl.DataFrame, orders: pl.DataFrame,
     if entry.size:
         p50, p99 = np.percentile(entry, [50, 99], method="inverted_cdf")
         rows.append(("send to venue p50 / p99", f"{format_ns(int(p50))} / {format_ns(int(p99))}"))
+    priced = ledger.filter(pl.col("arrival_mid").is_not_null())
+    if priced.height:
+        slipped = (priced["side"].cast(pl.Int64) * (priced["price"] - priced["arrival_mid"])
+                   * priced["qty"]).to_numpy().sum()
+        per_share = float(slipped) / float(priced["qty"].to_numpy().sum()) / scale
+        rows.append(("slippage vs arrival mid, per share (positive: worse)",
+                     f"{per_share:,.4f}"))
     queue = ledger.filter(pl.col("liquidity") == "maker")["queue_ahead_at_entry"].drop_nulls()
     if queue.len():
         median = np.percentile(queue.to_numpy(), 50, method="inverted_cdf")

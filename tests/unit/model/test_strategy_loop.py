@@ -181,9 +181,9 @@ def test_acting_on_an_order_it_never_sent_is_an_error() -> None:
 def test_fills_are_in_the_ledger_with_fees_queue_position_and_pnl() -> None:
     strategy = JoinTheBid()
     rows = [
+        (1 * MS, "add", 105, -1, 1010, 10),  # the ask first: the mid is 1005 when it joins
         (1 * MS, "add", 101, 1, 1000, 5),
         (1 * MS, "add", 102, 1, 1000, 4),
-        (1 * MS, "add", 105, -1, 1010, 10),
         (2 * MS, "execute", 101, 1, None, 5),
         (3 * MS, "cancel", 102, 1, None, None),
         (4 * MS, "add", 103, 1, 1000, 6),
@@ -193,8 +193,8 @@ def test_fills_are_in_the_ledger_with_fees_queue_position_and_pnl() -> None:
     _platform, result = run(strategy, rows, maker_fee=-20, taker_fee=30)
     ledger = pl.from_arrow(result.strategies["s"])
     assert ledger.select("ts_ns", "side", "price", "qty", "liquidity", "fee",
-                         "queue_ahead_at_entry", "position", "mark").rows() == [
-        (5 * MS, 1, 1000, 3, "maker", -60, 9, 3, 1005)]
+                         "queue_ahead_at_entry", "arrival_mid", "position", "mark").rows() == [
+        (5 * MS, 1, 1000, 3, "maker", -60, 9, 1005, 3, 1005)]
     # cash + position x mark = realised + unrealised - fees
     row = ledger.row(0, named=True)
     assert row["cash"] + row["position"] * row["mark"] == (

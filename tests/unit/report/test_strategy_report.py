@@ -16,7 +16,8 @@ from sim.scenario.loader import load_scenario
 LEDGER = pl.DataFrame({
     "ts_ns": [2_000_000_000, 3_000_000_000], "order_id": [1, 2], "symbol": ["X", "X"],
     "side": [1, -1], "price": [1000, 1010], "qty": [10, 10], "liquidity": ["maker", "taker"],
-    "fee": [-20, 30], "queue_ahead_at_entry": [40, None], "position": [10, 0],
+    "fee": [-20, 30], "queue_ahead_at_entry": [40, None], "arrival_mid": [1002, None],
+    "position": [10, 0],
     "cash": [-9_980, 90], "realized_pnl": [0, 100], "unrealized_pnl": [50, 0],
     "mark": [1005, 1005],
 })
@@ -46,6 +47,8 @@ def test_figures_come_from_the_ledger_orders_and_counters() -> None:
     assert figures["fees (negative: rebates)"] == "0.10"
     assert figures["send to venue p50 / p99"] == "1ms / 1ms"
     assert figures["shares ahead at entry, median (maker fills)"] == "40"
+    # the buy filled at 1000 against a mid of 1002 when sent: 2 units better, at scale 100
+    assert figures["slippage vs arrival mid, per share (positive: worse)"] == "-0.0200"
 
 
 def test_ledgers_are_found_by_name_and_plotted(tmp_path: Path) -> None:
