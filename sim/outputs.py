@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -34,6 +35,8 @@ from sim.errors import OutputError
 RUN_MARKER = ".ticktwin-run"
 RUN_FOLDER_ENTRIES = frozenset({RUN_MARKER, "orders.parquet", "fills.parquet", "summary.json",
                                 "timeline.parquet", "report.html", "plots"})
+STRATEGY_LEDGER = re.compile(r"strategy_[A-Za-z0-9][A-Za-z0-9_-]*\.parquet")
+"""A strategy's ledger in a run folder (``strategy_<name>.parquet``)."""
 _NAME_KEEP = 64  # characters of the target's name kept in a temporary's name
 _INSTALL_ATTEMPTS = 5
 
@@ -110,7 +113,8 @@ def is_run_folder(path: Path) -> bool:
         names = {entry.name for entry in path.iterdir()}
     except OSError:
         return False
-    if not names <= RUN_FOLDER_ENTRIES:
+    if any(name not in RUN_FOLDER_ENTRIES and not STRATEGY_LEDGER.fullmatch(name)
+           for name in names):
         return False
     if RUN_MARKER in names:
         return True

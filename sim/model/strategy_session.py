@@ -356,7 +356,10 @@ class StrategySession(Ports):
         elif result.resting_qty and action != OrderAction.CANCEL:
             status = ReportStatus.ACCEPTED
             if order.queue_ahead is None and action != OrderAction.MODIFY:
-                order.queue_ahead = self._book(order.symbol).queue_position(seq + 1)
+                # it just joined the back of its level: everything else there is ahead
+                # (the book's queue_position would walk the whole level to say the same)
+                level = self._book(order.symbol).level_size(Side(order.side), order.price or 0)
+                order.queue_ahead = level - result.resting_qty
         else:
             status = ReportStatus.CANCELLED
             order.cancelled = order.qty - order.filled

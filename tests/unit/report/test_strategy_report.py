@@ -91,3 +91,6 @@ def test_a_strategy_run_writes_its_ledger_and_report_section(tmp_path: Path) -> 
     assert '<h2>Strategies</h2>' in page
     assert 'id="strategy-mm"' in page
     assert 'id="strategy_mm"' in page  # the embedded plot
+    # a strategy run folder (with its ledger) is a run folder: the next run replaces it
+    again = run_scenario(load_scenario(tmp_path / "s.toml"), out_dir=tmp_path / "run")
+    assert again.summary["digest"] == outcome.summary["digest"]
