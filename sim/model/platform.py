@@ -246,7 +246,8 @@ class Platform:
         if self.audit is not None:
             self.matching.use_audit_log(self.audit)
         links[LinkId("risk_to_matching")].connect(self._receiver("matching"))
-        self.risk.watch(self.matching)
+        if self._orders_pass_risk():
+            self.risk.watch(self.matching)  # its checks follow the books; else nobody asks
         if routing is not None:
             self.matching.add_listener(routing.book_changed)
         if self.injector is not None:
@@ -261,6 +262,11 @@ class Platform:
             market_data = links[LinkId("market_data")]
             self.publisher.connect_output(market_data.send_at)
             market_data.connect_endpoint(self.publisher.delivered)
+
+    def _orders_pass_risk(self) -> bool:
+        """Whether any order can reach risk: full-route data, injected or platform-routed."""
+        return (any(feed.full for feed in self.feeds) or self.injector is not None
+                or any(session.config.route == "platform" for session in self.sessions))
 
     def _receiver(self, stage: str) -> Receiver:
         """What the links into ``stage`` deliver to: its failover controller, or the stage."""

@@ -48,6 +48,10 @@ from sim.strategy.api import (
 )
 from sim.units import format_ns
 
+_MODIFY, _CANCEL = OrderAction.MODIFY, OrderAction.CANCEL
+_BUY, _SELL = Side.BUY, Side.SELL
+"""Bound once: compared per report (an enum attribute lookup costs ~100 ns)."""
+
 MAX_ACTIONS_PER_INSTANT = 10_000
 """Most actions one strategy may send at one simulated instant (a feedback-loop guard)."""
 
@@ -142,6 +146,9 @@ class StrategySession(Ports):
         self._last_fill_seen: dict[int, int] = {}
         """When each order's latest fill report reached the strategy."""
         self._ack = recorder.view("ts_ack_ns")
+        self._action, self._price = recorder.view("action"), recorder.view("price")
+        self._account_column = recorder.view("account")
+        """Plain-int views of the recorder's columns (numpy scalars compare slowly)."""
         self._last_top: dict[str, tuple[int | None, int, int | None, int]] = {}
         self._instant = -1
         self._actions_this_instant = 0
@@ -222,7 +229,7 @@ class StrategySession(Ports):
             self.source_code, self.env.now + self._compute, code, action, order_id, side,
             NO_PRICE if price is None else price, NO_QTY if qty is None else qty,
         )
-        recorder.columns["account"][seq] = self.account
+        self._account_column[seq] = self.account
         return seq
 
     def _send(self, out: SendAt, seq: int, order_id: int) -> None:
@@ -323,8 +330,8 @@ class StrategySession(Ports):
                 ts_ns, symbol, trade.price, trade.qty, int(trade.aggressor_side)))
         book = self.engine.books[self.recorder.symbol_code(symbol)]
         bid, ask = book.best_bid(), book.best_ask()
-        top = (bid, 0 if bid is None else book.level_size(Side.BUY, bid),
-               ask, 0 if ask is None else book.level_size(Side.SELL, ask))
+        top = (bid, 0 if bid is None else book.level_size(_BUY, bid),
+               ask, 0 if ask is None else book.level_size(_SELL, ask))
         if self._last_top.get(symbol) != top:
             self._last_top[symbol] = top
             self._post(self.feed_out, ts_ns, BookUpdate(ts_ns, symbol, *top))
@@ -345,17 +352,17 @@ class StrategySession(Ports):
         """The venue (or a stage) finished with row ``seq``: report what it did to the order."""
         order_id = self._by_seq[seq]
         order = self._orders[order_id]
-        action = self.recorder.columns["action"][seq]
+        action = self._action[seq]
         now = self.env.now
         if result is None:
             status = ReportStatus.REJECTED
-        elif action == OrderAction.MODIFY:
-            order.price = int(self.recorder.columns["price"][seq])
+        elif action == _MODIFY:
+            order.price = self._price[seq]
             order.qty = order.filled + order.cancelled + result.resting_qty
             status = ReportStatus.MODIFIED
-        elif result.resting_qty and action != OrderAction.CANCEL:
+        elif result.resting_qty and action != _CANCEL:
             status = ReportStatus.ACCEPTED
-            if order.queue_ahead is None and action != OrderAction.MODIFY:
+            if order.queue_ahead is None and action != _MODIFY:
                 # it just joined the back of its level: everything else there is ahead
                 # (the book's queue_position would walk the whole level to say the same)
                 level = self._book(order.symbol).level_size(Side(order.side), order.price or 0)
