@@ -9,8 +9,10 @@ reaches the strategy over its own ``feed`` link; an action leaves at
 The strategy's orders are model orders like any other (its own source,
 ``strategy.<name>``, and account), so they rest in the same books as the
 replayed history: queue position is the book's own price-time priority.
+Its fills are booked in its own :class:`~sim.core.strategy_ledger.StrategyLedger`
+(positions, fees, P&L), written out as ``strategy_<name>.parquet``.
 
-Callbacks run only up to the last data event (:meth:`StrategySession.close`):
+Callbacks run only up to the last data event (``data_end``, set by the platform):
 after it, reports and updates are still counted but not delivered, so a
 strategy reacting to its own orders cannot keep a finished replay running.
 Within one instant, more than :data:`MAX_ACTIONS_PER_INSTANT` actions stop the
@@ -29,7 +31,7 @@ import simpy
 
 from sim.core.book import OrderBook
 from sim.core.orders import BookResult, Side
-from sim.core.strategy_ledger import LEDGER_COLUMNS, StrategyLedger
+from sim.core.strategy_ledger import StrategyLedger
 from sim.core.vocabulary import OrderAction
 from sim.data.events import CODE_BY_TIF, NO_PRICE, NO_QTY
 from sim.errors import StrategyError
@@ -38,6 +40,7 @@ from sim.model.component import Ports
 from sim.model.environment import SimulationEnvironment
 from sim.model.matching import MatchingEngine
 from sim.model.recorder import OrderRecorder
+from sim.model.strategy_records import StrategyOrder, ledger_table
 from sim.scenario.strategy import StrategyConfig
 from sim.strategy.api import (
     BookUpdate,
@@ -55,37 +58,7 @@ _BUY, _SELL = Side.BUY, Side.SELL
 MAX_ACTIONS_PER_INSTANT = 10_000
 """Most actions one strategy may send at one simulated instant (a feedback-loop guard)."""
 
-LEDGER_TYPES: dict[str, pa.DataType] = {
-    name: pa.string() if name in ("symbol", "liquidity") else
-    pa.int8() if name == "side" else pa.int64()
-    for name in LEDGER_COLUMNS
-}
-"""Arrow types of ``strategy_<name>.parquet`` (money in price units x shares)."""
 SendAt = Callable[[int, int], None]
-
-
-class _Order:
-    """The strategy's own view of one of its orders."""
-
-    __slots__ = ("arrival_mid", "cancelled", "filled", "price", "qty", "queue_ahead", "seq",
-                 "side", "symbol")
-
-    def __init__(self, seq: int, symbol: str, side: int, price: int | None, qty: int) -> None:
-        self.seq = seq
-        self.symbol = symbol
-        self.side = side
-        self.price = price
-        self.qty = qty
-        self.filled = 0
-        self.cancelled = 0
-        self.queue_ahead: int | None = None
-        """Visible shares ahead of it when it first rested (None: it never rested)."""
-        self.arrival_mid: int | None = None
-        """The venue's mid when it was sent (None: a side of the book was empty)."""
-
-    @property
-    def leaves(self) -> int:
-        return self.qty - self.filled - self.cancelled
 
 
 class StrategySession(Ports):
@@ -132,7 +105,7 @@ class StrategySession(Ports):
         self._compute = config.compute
         self.ledger = StrategyLedger(config.maker_fee, config.taker_fee)
         """Its fills, positions, fees and P&L."""
-        self._orders: dict[int, _Order] = {}
+        self._orders: dict[int, StrategyOrder] = {}
         """By order id (the id ``submit`` returned)."""
         self._by_seq: dict[int, int] = {}
         """Order id of each of the strategy's recorder rows (adds, cancels and modifies)."""
@@ -189,7 +162,7 @@ class StrategySession(Ports):
         seq = self._append(symbol, action, order_id, side, price, qty)
         if tif != "gtc":
             self.engine.set_time_in_force_of(seq, CODE_BY_TIF[tif])
-        order = self._orders[order_id] = _Order(seq, symbol, side, price, qty)
+        order = self._orders[order_id] = StrategyOrder(seq, symbol, side, price, qty)
         order.arrival_mid = self._mid_or_none(symbol)
         self._send(self.submit_out, seq, order_id)
         return order_id
@@ -397,9 +370,7 @@ class StrategySession(Ports):
 
     def ledger_table(self) -> pa.Table:
         """Its fills with fee, liquidity, queue position at entry and P&L after each."""
-        rows = self.ledger.rows
-        return pa.table({name: pa.array(rows[name], type=LEDGER_TYPES[name])
-                         for name in LEDGER_COLUMNS})
+        return ledger_table(self.ledger)
 
     # ------------------------------------------------------------ component
 
