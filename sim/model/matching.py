@@ -1,32 +1,26 @@
 """The matching engine: a stage in front of one price-time order book per symbol.
 
-Book ids: the order with sequence ``seq`` is ``seq + 1`` in its book; direct-route
-history orders get ids from ``capacity + 1`` upwards, so no two sources (and no
-history and model order) ever collide. Each (source, symbol) has its own map from
-venue order id to book id, which is how cancels, modifies and executes find
-their order; an id the map does not know, or whose order is gone, is rejected
-``unknown_order``.
+Book ids: model order ``seq`` is ``seq + 1``; direct-route history orders get ids from
+``capacity + 1`` up, so no two sources ever collide. Each (source, symbol) maps venue
+order ids to book ids, which is how cancels, modifies and executes find their order;
+an id it does not know, or whose order is gone, is rejected ``unknown_order``.
 
-Accounting per model order (recorder columns, :mod:`sim.model.fill_accounting`):
-``filled_qty`` and ``filled_notional`` grow with each trade the order is in,
-``cancelled_qty`` with each cancel, modify-down or unfilled market remainder, and
-``resting_qty`` is set at the end by walking the books (:meth:`MatchingEngine.finish`).
-A modify that grows an order grows its ``qty`` (like FIX ``OrderQty`` after a replace), so
+Accounting per model order (:mod:`sim.model.fill_accounting`): ``filled_qty`` and
+``filled_notional`` grow with its trades, ``cancelled_qty`` with cancels, modify-downs
+and unfilled market remainders, ``resting_qty`` is set at the end (:meth:`finish`); a
+modify that grows an order grows its ``qty`` (like FIX ``OrderQty`` after a replace), so
 ``qty = filled + cancelled + resting`` holds for every accepted order.
 
-History (route=direct rows and ``execute`` rows) goes through
-:func:`sim.core.replay.apply_event`, the one definition of canonical actions;
-model orders use the same book fast paths directly, except that an ``add`` also
-goes through ``apply_event`` so its time in force (IOC/FOK from the data's ``tif``
-column, :meth:`MatchingEngine.set_time_in_force`) means the same for both. A history
-``execute`` of an order that model orders queue ahead of fills them first
+History rows go through :func:`sim.core.replay.apply_event`, the one definition of
+canonical actions; model orders use the book's fast paths, except that an ``add`` also
+goes through ``apply_event`` so its time in force (IOC/FOK, :meth:`set_time_in_force`)
+means the same for both (a strategy's post-only add goes to ``OrderBook.submit``). A
+history ``execute`` of an order that model orders queue ahead of fills them first
 (:mod:`sim.core.trade_through`; counted as ``traded_through``).
 
-With an audit log (:mod:`sim.model.audit`) a served order applies only once it is
-durably written; every applied order and history row is journaled since the last
-snapshot (:mod:`sim.model.journal`), and a failover (:mod:`sim.model.failover`)
-rebuilds the books from that snapshot and journal
-(:meth:`MatchingEngine.rebuild_from_snapshot`).
+With an audit log (:mod:`sim.model.audit`) a served order applies once durably
+written; applied orders and history rows are journaled since the last snapshot
+(:mod:`sim.model.journal`), from which a failover rebuilds the books.
 """
 
 from __future__ import annotations
@@ -87,6 +81,8 @@ class MatchingEngine(OrderStage):
         self._next_history_id = recorder.capacity + 1
         self._tif = bytearray(recorder.capacity)
         """Time-in-force code (``sim.data.events.TIF_BY_CODE``) of each model order."""
+        self._post_only = bytearray(recorder.capacity)
+        """1 for a post-only model order (refused if it would cross; strategies send them)."""
         self._ids: dict[tuple[int, int], dict[int, int]] = {}
         """Venue order id -> book id, per (source, symbol)."""
         self.accounting = FillAccounting(recorder)
@@ -133,9 +129,10 @@ class MatchingEngine(OrderStage):
         """Set the tif codes of model orders ``first_seq ..`` (default GTC, code 0)."""
         self._tif[first_seq : first_seq + len(codes)] = codes.astype(np.uint8).tobytes()
 
-    def set_time_in_force_of(self, seq: int, code: int) -> None:
-        """Set the tif code of model order ``seq``."""
+    def set_time_in_force_of(self, seq: int, code: int, post_only: bool = False) -> None:
+        """Set the tif code of model order ``seq``, and whether it may only add liquidity."""
         self._tif[seq] = code
+        self._post_only[seq] = post_only
 
     def _id_map(self, source: int, symbol: int) -> dict[int, int]:
         key = (source, symbol)
@@ -180,12 +177,16 @@ class MatchingEngine(OrderStage):
             resting = ids.get(venue_id)
             if resting is not None and resting in book:
                 return _DUPLICATE_ORDER_ID
-            added = apply_event(
-                book, _ADD, seq + 1, self._side[seq], self._price[seq], self._qty[seq],
-                TIF_BY_CODE[self._tif[seq]],
-            )
-            assert added is not None  # only a trade has no book result
-            result = added
+            if self._post_only[seq]:
+                result = book.submit(seq + 1, Side(self._side[seq]), self._price[seq],
+                                     self._qty[seq], post_only=True)
+            else:
+                added = apply_event(
+                    book, _ADD, seq + 1, self._side[seq], self._price[seq], self._qty[seq],
+                    TIF_BY_CODE[self._tif[seq]],
+                )
+                assert added is not None  # only a trade has no book result
+                result = added
             if result.accepted:
                 ids[venue_id] = seq + 1
                 self._model_orders_rest = True

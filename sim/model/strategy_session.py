@@ -6,18 +6,16 @@ reaches the strategy over its own ``feed`` link; an action leaves at
 ``now + compute`` over the entry link of its kind (``submit``, ``modify``,
 ``cancel``) to the venue (the matching stage, or the gateway with
 ``route = "platform"``); execution reports come back over its ``response`` link.
-The strategy's orders are model orders like any other (its own source,
-``strategy.<name>``, and account), so they rest in the same books as the
-replayed history: queue position is the book's own price-time priority.
+Its orders are model orders (source ``strategy.<name>``, its own account): they rest in
+the same books as the replayed history, in the book's own price-time priority.
 Its fills are booked in its own :class:`~sim.core.strategy_ledger.StrategyLedger`
 (positions, fees, P&L), written out as ``strategy_<name>.parquet``.
 
 Callbacks run only up to the last data event (``data_end``, set by the platform):
 after it, reports and updates are still counted but not delivered, so a
 strategy reacting to its own orders cannot keep a finished replay running.
-Within one instant, more than :data:`MAX_ACTIONS_PER_INSTANT` actions stop the
-run: with zero latencies and compute, a strategy answering its own book
-updates would otherwise loop forever without time passing.
+More than :data:`MAX_ACTIONS_PER_INSTANT` actions at one instant stop the run (with
+zero latencies a strategy answering its own updates would loop without time passing).
 """
 
 from __future__ import annotations
@@ -147,21 +145,23 @@ class StrategySession(Ports):
         return self.env.now
 
     def submit(self, symbol: str, side: int, qty: int, price: int | None = None,
-               tif: str = "gtc") -> int:
+               tif: str = "gtc", post_only: bool = False) -> int:
         """Send a new order; see :meth:`sim.strategy.api.StrategyContext.submit`."""
         if side not in (1, -1):
             raise StrategyError(
                 f"{self.name}: submit side must be 1 (buy) or -1 (sell), not {side!r}")
         if tif not in CODE_BY_TIF:
             raise StrategyError(f"{self.name}: submit tif must be gtc, ioc or fok, not {tif!r}")
+        if post_only and (price is None or tif != "gtc"):
+            raise StrategyError(f"{self.name}: a post-only order needs a price and tif gtc")
         if self._stopped:
             self.ignored_after_stop += 1
             return 0
         order_id = len(self._orders) + 1
         action = OrderAction.ADD if price is not None else OrderAction.MARKET
         seq = self._append(symbol, action, order_id, side, price, qty)
-        if tif != "gtc":
-            self.engine.set_time_in_force_of(seq, CODE_BY_TIF[tif])
+        if tif != "gtc" or post_only:
+            self.engine.set_time_in_force_of(seq, CODE_BY_TIF[tif], post_only)
         order = self._orders[order_id] = StrategyOrder(seq, symbol, side, price, qty)
         order.arrival_mid = self._mid_or_none(symbol)
         self._send(self.submit_out, seq, order_id)

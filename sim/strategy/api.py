@@ -97,11 +97,12 @@ class StrategyContext(Protocol):
         ...
 
     def submit(self, symbol: str, side: int, qty: int, price: int | None = None,
-               tif: str = "gtc") -> int:
+               tif: str = "gtc", post_only: bool = False) -> int:
         """Send a new order and return its id.
 
         A limit order at ``price``, or a market order when ``price`` is None; ``tif`` is
-        ``"gtc"``, ``"ioc"`` or ``"fok"``.
+        ``"gtc"``, ``"ioc"`` or ``"fok"``; a ``post_only`` limit order is refused
+        (``post_only_would_cross``) instead of taking liquidity.
         """
         ...
 

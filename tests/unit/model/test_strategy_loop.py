@@ -206,3 +206,22 @@ def test_fills_are_in_the_ledger_with_fees_queue_position_and_pnl() -> None:
     orders = pl.from_arrow(result.orders).select("order_seq", "account")
     fills = pl.from_arrow(result.fills).join(orders, left_on="maker_seq", right_on="order_seq")
     assert fills.select("ts_ns", "qty", "account").rows() == [(5 * MS, 3, "s")]
+
+
+class PostOnly(Recorder):
+    """Sends a post-only buy at the ask (it would cross) and one a tick under it."""
+
+    def on_book_update(self, ctx: StrategyContext, book: BookUpdate) -> None:
+        if book.ask == 1010 and not self.sent:
+            self.sent = True
+            ctx.submit("AAA", 1, 5, price=1010, post_only=True)
+            ctx.submit("AAA", 1, 5, price=1009, post_only=True)
+
+    sent = False
+
+
+def test_a_post_only_order_that_would_cross_is_refused_and_one_that_would_not_rests() -> None:
+    strategy = PostOnly()
+    run(strategy, [(1 * MS, "add", 1, -1, 1010, 5), (9 * MS, "add", 2, -1, 1011, 5)])
+    assert [(r.order_id, r.status.value, r.reason) for _at, r in strategy.reports] == [
+        (1, "rejected", "post_only_would_cross"), (2, "accepted", "")]
