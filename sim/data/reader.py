@@ -91,7 +91,8 @@ def _one_line(exc: BaseException) -> str:
 
 def _open(path: Path) -> pq.ParquetFile:
     if not path.exists():
-        raise DataError(f"{path}: file not found")
+        raise DataError(f"{path}: file not found (write it with `sim data gen` or "
+                        "`sim data import lobster`; a scenario's paths are relative to its file)")
     try:
         return pq.ParquetFile(path)
     except _READ_ERRORS as exc:
