@@ -38,7 +38,7 @@ from sim.model.component import Ports
 from sim.model.environment import SimulationEnvironment
 from sim.model.matching import MatchingEngine
 from sim.model.recorder import OrderRecorder
-from sim.model.strategy_records import StrategyOrder, ledger_table
+from sim.model.strategy_records import Acknowledgements, StrategyOrder, ledger_table
 from sim.scenario.strategy import StrategyConfig
 from sim.strategy.api import (
     BookUpdate,
@@ -101,6 +101,10 @@ class StrategySession(Ports):
         self.account = OrderAccounts(recorder).code(config.account or config.name)
         self.symbols = None if config.symbols is None else frozenset(config.symbols)
         self._compute = config.compute
+        kind = type(strategy)
+        self._wants_trades = kind.on_trade is not Strategy.on_trade
+        self._wants_book = kind.on_book_update is not Strategy.on_book_update
+        """Market data it does not listen to is not sent (one SimPy event less per message)."""
         self.ledger = StrategyLedger(config.maker_fee, config.taker_fee)
         """Its fills, positions, fees and P&L."""
         self._orders: dict[int, StrategyOrder] = {}
@@ -110,13 +114,7 @@ class StrategySession(Ports):
         self._inbox: dict[int, BookUpdate | TradePrint | ExecutionReport] = {}
         """Messages on their way to the strategy, by link item."""
         self._next_item = 0
-        self._acks: dict[int, int] = {}
-        """Report items that finish a recorder row: its ``ts_ack_ns`` is their delivery."""
-        self._last_fill: dict[int, int] = {}
-        """Item of each order's latest fill report."""
-        self._last_fill_seen: dict[int, int] = {}
-        """When each order's latest fill report reached the strategy."""
-        self._ack = recorder.view("ts_ack_ns")
+        self._acks = Acknowledgements(recorder.view("ts_ack_ns"))
         self._action, self._price = recorder.view("action"), recorder.view("price")
         self._account_column = recorder.view("account")
         """Plain-int views of the recorder's columns (numpy scalars compare slowly)."""
@@ -263,11 +261,7 @@ class StrategySession(Ports):
         """The response link delivers an execution report."""
         message = self._inbox.pop(item)
         self.reports += 1
-        seq = self._acks.pop(item, None)
-        if seq is not None:
-            self._ack[seq] = self.env.now
-        if isinstance(message, ExecutionReport) and message.status is ReportStatus.FILLED:
-            self._last_fill_seen[message.order_id] = self.env.now
+        self._acks.delivered(item, message, self.env.now)
         if self._open() and isinstance(message, ExecutionReport):
             self._call("on_execution_report", self.strategy.on_execution_report, message)
 
@@ -290,7 +284,7 @@ class StrategySession(Ports):
         self._next_item += 1
         self._inbox[item] = message
         if ack >= 0:
-            self._acks[item] = ack
+            self._acks.expect(item, ack)
         out(ts_ns, item)
         return item
 
@@ -298,9 +292,12 @@ class StrategySession(Ports):
         """A book of ``symbol`` changed at ``ts_ns``: send its trades and new top, if subscribed."""
         if self.symbols is not None and symbol not in self.symbols:
             return
-        for trade in result.trades:
-            self._post(self.feed_out, ts_ns, TradePrint(
-                ts_ns, symbol, trade.price, trade.qty, int(trade.aggressor_side)))
+        if self._wants_trades:
+            for trade in result.trades:
+                self._post(self.feed_out, ts_ns, TradePrint(
+                    ts_ns, symbol, trade.price, trade.qty, int(trade.aggressor_side)))
+        if not self._wants_book:
+            return
         book = self.engine.books[self.recorder.symbol_code(symbol)]
         bid, ask = book.best_bid(), book.best_ask()
         top = (bid, 0 if bid is None else book.level_size(_BUY, bid),
@@ -316,7 +313,7 @@ class StrategySession(Ports):
         order.filled += qty
         self.ledger.on_fill(ts_ns, order_id, order.symbol, order.side, price, qty, maker,
                             self._mid(order.symbol, price), order.queue_ahead, order.arrival_mid)
-        self._last_fill[order_id] = self._post(self.response_out, ts_ns, ExecutionReport(
+        self._acks.last_fill[order_id] = self._post(self.response_out, ts_ns, ExecutionReport(
             ts_ns, order_id, ReportStatus.FILLED, order.symbol, order.side, order.price,
             order.leaves, last_qty=qty, last_price=price,
             liquidity="maker" if maker else "taker"))
@@ -344,12 +341,7 @@ class StrategySession(Ports):
             status = ReportStatus.CANCELLED
             order.cancelled = order.qty - order.filled
         if status is ReportStatus.CANCELLED and not order.cancelled:
-            # fully filled: its last fill report says so, and acknowledges the row
-            last = self._last_fill[order_id]
-            if last in self._inbox:
-                self._acks[last] = seq
-            else:
-                self._ack[seq] = self._last_fill_seen[order_id]
+            self._acks.by_last_fill(order_id, seq, self._inbox)  # fully filled
             return
         self._post(self.response_out, now, ExecutionReport(
             now, order_id, status, order.symbol, order.side, order.price, order.leaves,

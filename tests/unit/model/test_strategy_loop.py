@@ -11,7 +11,7 @@ from sim.errors import StrategyError
 from sim.model.platform import Platform, RunResult
 from sim.model.testing import constant_topology, events
 from sim.scenario.schema import Scenario
-from sim.strategy.api import BookUpdate, ExecutionReport, Strategy, StrategyContext
+from sim.strategy.api import BookUpdate, ExecutionReport, Strategy, StrategyContext, TradePrint
 
 MS = 1_000_000
 US = 1_000
@@ -225,3 +225,24 @@ def test_a_post_only_order_that_would_cross_is_refused_and_one_that_would_not_re
     run(strategy, [(1 * MS, "add", 1, -1, 1010, 5), (9 * MS, "add", 2, -1, 1011, 5)])
     assert [(r.order_id, r.status.value, r.reason) for _at, r in strategy.reports] == [
         (1, "rejected", "post_only_would_cross"), (2, "accepted", "")]
+
+
+class TradeWatcher(Strategy):
+    """Remembers the trades it sees."""
+
+    def __init__(self) -> None:
+        self.trades: list[tuple[int, int, int, int]] = []
+
+    def on_trade(self, ctx: StrategyContext, trade: TradePrint) -> None:
+        self.trades.append((ctx.now_ns, trade.price, trade.qty, trade.aggressor_side))
+
+
+def test_trades_reach_a_strategy_that_listens_and_cost_nothing_for_one_that_does_not() -> None:
+    rows = [(1 * MS, "add", 101, -1, 1010, 5), (2 * MS, "execute", 101, -1, None, 2),
+            (3 * MS, "add", 102, 1, 900, 1)]
+    watcher = TradeWatcher()
+    platform, _result = run(watcher, rows, feed=constant(100 * US))
+    assert watcher.trades == [(2 * MS + 100 * US, 1010, 2, 1)]
+    assert platform.sessions[0].stats()["trades"] == 1
+    deaf, _ = run(JoinTheBid(), rows, feed=constant(100 * US))
+    assert deaf.sessions[0].stats()["trades"] == 0  # no on_trade: no message, no event
