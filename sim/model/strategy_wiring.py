@@ -21,7 +21,7 @@ from sim.model.recorder import OrderRecorder
 from sim.model.strategy_routing import StrategyRouting
 from sim.model.strategy_session import StrategySession
 from sim.scenario.schema import LinkConfig
-from sim.scenario.strategy import StrategyConfig
+from sim.scenario.strategy import StrategyConfig, StrategyRoute
 from sim.strategy.api import Strategy
 
 STRATEGY_SOURCE_PREFIX = "strategy."
@@ -29,7 +29,6 @@ STRATEGY_SOURCE_PREFIX = "strategy."
 
 MakeLink = Callable[[str, LinkConfig], NetworkLink]
 """Builds and registers a link on its own stream, by scope name."""
-Route = Literal["direct", "platform"]
 
 _KINDS: tuple[Literal["submit", "modify", "cancel"], ...] = ("submit", "modify", "cancel")
 
@@ -45,7 +44,7 @@ def build_sessions(
     recorder: OrderRecorder,
     engine: MatchingEngine,
     make_link: MakeLink,
-    venue: Callable[[Route], Receiver],
+    venue: Callable[[StrategyRoute], Receiver],
 ) -> list[StrategySession]:
     """One wired session per strategy; ``venue(route)`` is where its entry links deliver."""
     sessions = []
