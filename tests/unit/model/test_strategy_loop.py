@@ -246,3 +246,34 @@ def test_trades_reach_a_strategy_that_listens_and_cost_nothing_for_one_that_does
     assert platform.sessions[0].stats()["trades"] == 1
     deaf, _ = run(JoinTheBid(), rows, feed=constant(100 * US))
     assert deaf.sessions[0].stats()["trades"] == 0  # no on_trade: no message, no event
+
+
+class TwoBuys(Recorder):
+    """Sends a buy of 50 and one of 500 (over the risk limit) at the start."""
+
+    def on_start(self, ctx: StrategyContext) -> None:
+        ctx.submit("AAA", 1, 50, price=990)
+        ctx.submit("AAA", 1, 500, price=990)
+
+
+def test_through_the_platform_its_orders_pass_gateway_and_risk_and_risk_refuses_one() -> None:
+    strategy = TwoBuys()
+    body_risk = {"max_order_qty": 100}
+    rows = [(1 * MS, "add", 1, -1, 1000, 5), (9 * MS, "add", 2, -1, 1001, 5)]
+    body = {
+        "name": "loop", "seed": 1, "topology": constant_topology(), "risk": body_risk,
+        "data": {"sources": [{"name": "hist", "path": "hist.parquet", "route": "direct"}]},
+        "strategies": [{"name": "s", "path": "tests.unit.model:Unused", "route": "platform"}],
+    }
+    platform = Platform(Scenario.model_validate(body), [[events(rows)]], len(rows),
+                        strategies=[strategy])
+    result = platform.run()
+    # the refusal leaves risk before the first order has been through matching
+    assert [(r.order_id, r.status.value, r.reason) for _at, r in strategy.reports] == [
+        (2, "rejected", "max_order_qty"), (1, "accepted", "")]
+    orders = pl.from_arrow(result.orders).filter(pl.col("source") == "strategy.s")
+    assert orders.select("qty", "outcome", "reject_stage").rows() == [
+        (50, "resting", None), (500, "rejected", "risk")]
+    # both crossed the gateway (5 us) and risk (3 us); only the first reached matching
+    assert orders["ts_gateway_in_ns"].to_list() == [1 * MS, 1 * MS]
+    assert orders["ts_matching_in_ns"].to_list()[1] is None
