@@ -79,11 +79,12 @@ def _series(table: pa.Table, axes: Sequence[Axis]) -> dict[str, list[int]]:
     return groups
 
 
-def _panels(table: pa.Table, strategy_names: Sequence[str]) -> list[tuple[str, str, float]]:
-    """``(column, title, scale)`` per panel; ``scale`` divides the values (ns -> us)."""
+def _panels(table: pa.Table, strategy_names: Sequence[str],
+            price_scale: int) -> list[tuple[str, str, float]]:
+    """``(column, title, scale)`` per panel; values are divided by ``scale``."""
     if strategy_names:
         return [panel for name in strategy_names for panel in (
-            (f"{name}.net_pnl", f"{name}: net P&L (price units x shares)", 1.0),
+            (f"{name}.net_pnl", f"{name}: net P&L (currency)", float(price_scale)),
             (f"{name}.fill_rate", f"{name}: fill rate (fills per order sent)", 1.0))]
     return [("end_to_end_p99_ns", "end-to-end p99 (us)", 1_000.0),
             ("fill_rate", "fill rate", 1.0)]
@@ -109,10 +110,13 @@ def _draw(panel: Axes, table: pa.Table, axes: Sequence[Axis], x: np.ndarray, log
 
 
 def write_sweep_plot(table: pa.Table, axes: Sequence[Axis], strategy_names: Sequence[str],
-                     duration_flags: Sequence[bool], path: Path) -> Path:
-    """Draw ``sweep.png`` from the sweep table (``sim.sweep.results.sweep_table``)."""
+                     duration_flags: Sequence[bool], path: Path, price_scale: int = 1) -> Path:
+    """Draw ``sweep.png`` from the sweep table (``sim.sweep.results.sweep_table``).
+
+    P&L is drawn in currency: the table's price units x shares over ``price_scale``.
+    """
     x, log = x_positions(table, axes[0], duration_flags[0])
-    panels = _panels(table, strategy_names)
+    panels = _panels(table, strategy_names, price_scale)
     rows = (len(panels) + 1) // 2
     with style.context("default"), mpl.rc_context({"font.family": ["DejaVu Sans"]}):
         figure = Figure(figsize=(PANEL_SIZE[0] * 2, PANEL_SIZE[1] * rows), dpi=DPI,

@@ -113,7 +113,7 @@ def run_sweep(scenario_path: Path, vary: Sequence[str], out_dir: Path, *,
         pq.write_table(table, temporary / "sweep.parquet", compression="zstd")
         pl.DataFrame(table).write_csv(temporary / "sweep.csv")
         write_sweep_plot(table, axes, names, duration_axes(axes, figures),
-                         temporary / "sweep.png")
+                         temporary / "sweep.png", planned[0][1].price_scale)
         # again: during the sweep another process may have put a foreign folder there
         check_sweep_destination(out_dir, force=force, protected=protected)
     return SweepOutcome(out_dir, axes, table, names)
