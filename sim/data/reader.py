@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sim.core.vocabulary import NEVER, OrderAction
+from sim.data.checks import batch_findings
 from sim.data.events import (
     CODE_BY_TIF,
     NO_ACCOUNT,
@@ -33,18 +34,16 @@ from sim.data.events import (
     EventColumns,
 )
 from sim.data.schema import (
+    BOOK_KEY,
+    BOOK_L2,
+    BOOK_L3,
     DEFAULT_PRICE_SCALE,
-    MAX_NOTIONAL,
     PRICE_SCALE_KEY,
     REQUIRED_COLUMNS,
 )
 from sim.errors import DataError
 
 BATCH_ROWS = 65_536
-_ACTIONS = frozenset(OrderAction.labels())
-_NEEDS_PRICE = [action.label for action in (OrderAction.ADD, OrderAction.MODIFY)]
-_NEEDS_QTY = [action.label for action in
-              (OrderAction.ADD, OrderAction.MODIFY, OrderAction.MARKET, OrderAction.EXECUTE)]
 _EVENT_COLUMNS = ("tif", "account")
 """Optional columns the model consumes (others, like ``display_qty``, are not read yet)."""
 _TIF_VALUES = pa.array(sorted(CODE_BY_TIF, key=CODE_BY_TIF.__getitem__), pa.string())
@@ -67,6 +66,8 @@ class SourceInfo:
     """Sorted distinct non-null ``account`` values (empty without the column)."""
     optional: tuple[str, ...] = ()
     """Optional columns the model consumes that the file has (``tif``, ``account``)."""
+    book: str = BOOK_L3
+    """``l3`` (orders) or ``l2`` (price levels; see :mod:`sim.data.checks`)."""
 
 
 def file_fingerprint(path: Path) -> str:
@@ -96,7 +97,7 @@ def _open(path: Path) -> pq.ParquetFile:
     try:
         return pq.ParquetFile(path)
     except _READ_ERRORS as exc:
-        hint = ("; convert CSV with `sim data import lobster` first"
+        hint = ("; convert CSV with `sim data import table` (or `lobster`) first"
                 if ".csv" in path.suffixes else "")
         raise DataError(f"{path}: not a readable Parquet file ({_one_line(exc)}){hint}") from None
 
@@ -187,69 +188,25 @@ def _fail(path: Path, base_row: int, mask: np.ndarray, column: str, problem: str
     raise DataError(f"{path}: row {base_row + index}, column {column!r}: {problem}")
 
 
-def _check_batch(path: Path, batch: pa.RecordBatch, base_row: int, last_ts: int) -> int:
-    """Validate one batch; return its last timestamp (for the cross-batch order check)."""
-    for name in ("ts", "symbol", "action", "order_id", "side"):
-        column = batch.column(name)
-        if column.null_count:
-            _fail(path, base_row, column.is_null().to_numpy(zero_copy_only=False), name, "null")
-    ts = batch.column("ts").cast(pa.int64()).to_numpy()
-    if ts.size and ts[0] < last_ts:
-        _fail(path, base_row, np.array([True]), "ts", "time goes backwards (file not sorted)")
-    backwards = np.diff(ts) < 0
-    if backwards.any():
-        _fail(path, base_row + 1, backwards, "ts", "time goes backwards (file not sorted)")
-    actions = batch.column("action").cast(pa.string())
-    unknown = pc.invert(pc.is_in(actions, pa.array(sorted(_ACTIONS)))).to_numpy(
-        zero_copy_only=False)
-    if unknown.any():
-        bad = actions[int(np.flatnonzero(unknown)[0])].as_py()
-        _fail(path, base_row, unknown, "action",
-              f"unknown action {bad!r} (expected one of {', '.join(sorted(_ACTIONS))})")
-    side = batch.column("side").to_numpy(zero_copy_only=False)
-    _raise_if(path, base_row, (side != 1) & (side != -1), "side", "side must be 1 or -1")
-    action_values = actions.to_numpy(zero_copy_only=False)
-    qty_column = _int64_column(path, base_row, batch, "qty")
-    qty = qty_column.fill_null(1).to_numpy(zero_copy_only=False)
-    _raise_if(path, base_row, qty <= 0, "qty", "quantity must be positive")
-    needs_qty = np.isin(action_values, _NEEDS_QTY)
-    _raise_if(path, base_row, needs_qty & qty_column.is_null().to_numpy(zero_copy_only=False),
-              "qty", "quantity is required for this action")
-    price_column = _int64_column(path, base_row, batch, "price")
-    price_null = price_column.is_null().to_numpy(zero_copy_only=False)
-    _raise_if(path, base_row, np.isin(action_values, _NEEDS_PRICE) & price_null,
-              "price", "price is required for add and modify")
-    price = price_column.fill_null(1).to_numpy(zero_copy_only=False)
-    _raise_if(path, base_row, price <= 0, "price", "price must be positive")
-    qty_null = qty_column.is_null().to_numpy(zero_copy_only=False)
-    _check_notional(path, base_row, price, qty, price_null | qty_null)
-    order_id = batch.column("order_id").cast(pa.int64(), safe=False).to_numpy()
-    _raise_if(path, base_row, order_id < 0, "order_id", "order id must be below 2**63")
-    if "tif" in batch.schema.names:
-        _tif_codes(path, batch, base_row)
-    return int(ts[-1]) if ts.size else last_ts
+def _check_batch(path: Path, batch: pa.RecordBatch, base_row: int, last_ts: int,
+                 book: str = BOOK_L3) -> int:
+    """Validate one batch (raising its first finding); return its last timestamp."""
+    findings, last = batch_findings(batch, last_ts, book)
+    if findings:
+        first = findings[0]
+        raise DataError(f"{path}: row {base_row + int(first.rows[0])}, column {first.column!r}: "
+                        f"{first.message}")
+    return last
 
 
-def _int64_column(path: Path, base_row: int, batch: pa.RecordBatch, name: str) -> pa.Array:
-    """Column ``name`` as int64 (nulls kept), refusing unsigned values of 2**63 and above."""
-    column = batch.column(name)
-    if pa.types.is_uint64(column.type):
-        over = pc.greater(column, pa.scalar(2**63 - 1, pa.uint64())).fill_null(False)
-        _raise_if(path, base_row, over.to_numpy(zero_copy_only=False), name,
-                  f"{name} must be below 2**63")
-    return column.cast(pa.int64())
-
-
-def _check_notional(path: Path, base_row: int, price: np.ndarray, qty: np.ndarray,
-                    either_null: np.ndarray) -> None:
-    """Refuse ``price * qty`` above :data:`MAX_NOTIONAL` (compared without multiplying)."""
-    over = (price > MAX_NOTIONAL // qty) & ~either_null
-    if over.any():
-        index = int(np.flatnonzero(over)[0])
-        _fail(path, base_row, over, "price",
-              f"price {int(price[index])} x qty {int(qty[index])} = "
-              f"{int(price[index]) * int(qty[index]):.3e} exceeds the largest notional, "
-              f"2**62 = {MAX_NOTIONAL:.3e} price units x shares (see docs/data.md)")
+def book_kind(path: Path, schema: pa.Schema) -> str:
+    """``l3`` or ``l2`` from the file's metadata (absent: ``l3``)."""
+    metadata: dict[bytes, bytes] = schema.metadata or {}
+    raw = metadata.get(BOOK_KEY, BOOK_L3.encode()).decode(errors="replace")
+    if raw not in (BOOK_L3, BOOK_L2):
+        raise DataError(f"{path}: metadata {BOOK_KEY.decode()} = {raw!r} is not "
+                        f"{BOOK_L3!r} or {BOOK_L2!r}")
+    return raw
 
 
 def _raise_if(path: Path, base_row: int, mask: np.ndarray, column: str, problem: str) -> None:
@@ -267,12 +224,13 @@ def inspect_source(path: Path) -> SourceInfo:
     schema = parquet.schema_arrow
     _check_schema(path, schema)
     optional = _optional_columns(schema)
+    book = book_kind(path, schema)
     symbols: set[str] = set()
     accounts: set[str] = set()
     rows, first_ts, last_ts = 0, None, NEVER
     columns = [*REQUIRED_COLUMNS, *optional]
     for batch in _batches(path, parquet, columns):
-        last_ts = _check_batch(path, batch, rows, last_ts)
+        last_ts = _check_batch(path, batch, rows, last_ts, book)
         if first_ts is None and batch.num_rows:
             first_ts = int(batch.column("ts").cast(pa.int64())[0].as_py())
         symbols.update(pc.unique(batch.column("symbol").cast(pa.string())).to_pylist())
@@ -284,7 +242,7 @@ def inspect_source(path: Path) -> SourceInfo:
         raise DataError(f"{path}: the file has no rows")
     return SourceInfo(path, rows, tuple(sorted(symbols)), first_ts or 0, last_ts,
                       _price_scale(path, schema), file_fingerprint(path),
-                      tuple(sorted(accounts)), optional)
+                      tuple(sorted(accounts)), optional, book)
 
 
 def iter_event_batches(
@@ -303,6 +261,9 @@ def iter_event_batches(
             action or ``tif`` value :func:`inspect_source` did not see, should the file
             have changed since it was validated.
     """
+    if info.book == BOOK_L2:
+        raise DataError(f"{info.path}: holds L2 price levels (metadata {BOOK_KEY.decode()} = "
+                        "l2); replaying L2 data in a run is not supported yet: use an L3 file")
     parquet = _open(info.path)
     codes = {name: code for code, name in enumerate(info.symbols)}
     wanted = np.array([codes[s] for s in symbols if s in codes], dtype=np.int32)

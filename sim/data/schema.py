@@ -33,6 +33,14 @@ INT64_MAX: Final[int] = 2**63 - 1
 
 DEFAULT_PRICE_SCALE: Final[int] = 10_000
 PRICE_SCALE_KEY: Final[bytes] = b"ticktwin.price_scale"
+QTY_SCALE_KEY: Final[bytes] = b"ticktwin.qty_scale"
+"""Shares per unit of the source's quantity (crypto lots: 0.001 BTC at scale 1000 is 1)."""
+BOOK_KEY: Final[bytes] = b"ticktwin.book"
+"""``l3`` (orders; the default when absent) or ``l2`` (price levels: ``level`` and ``trade``)."""
+BOOK_L3: Final[str] = "l3"
+BOOK_L2: Final[str] = "l2"
+LEVEL_ACTION: Final[str] = "level"
+"""L2 row: ``qty`` is the new total resting at ``price`` on ``side`` (0 empties the level)."""
 
 REQUIRED_COLUMNS: Final[dict[str, pa.DataType]] = {
     "ts": pa.timestamp("ns", tz="UTC"),
@@ -51,8 +59,12 @@ OPTIONAL_COLUMNS: Final[dict[str, pa.DataType]] = {
     "stop_price": pa.int64(),
     "account": pa.string(),
     "tif": pa.string(),
+    "ts_recv": pa.timestamp("ns", tz="UTC"),
 }
-"""Optional columns; absent means a plain limit (``add``) or market (``market``) order."""
+"""Optional columns; absent means a plain limit (``add``) or market (``market``) order.
+
+``ts_recv`` is a second clock: when the event was received where the file was recorded
+(Databento's capture server, a crypto collector), next to the venue's ``ts``."""
 
 
 def arrow_schema(price_scale: int = DEFAULT_PRICE_SCALE, optional: bool = False) -> pa.Schema:

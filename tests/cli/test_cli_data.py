@@ -119,7 +119,7 @@ def test_data_validate_on_a_csv_exits_2_with_one_line(tmp_path: Path) -> None:
     assert _one_error_line(result.output) == (
         f"error: {csv}: not a readable Parquet file (Parquet magic bytes not found in footer. "
         "Either the file is corrupted or this is not a parquet file.); convert CSV with "
-        "`sim data import lobster` first")
+        "`sim data import table` (or `lobster`) first")
 
 
 @pytest.mark.parametrize(
