@@ -222,6 +222,9 @@ def simulate(scenario: Scenario, infos: list[SourceInfo],
     volume = scenario.data.volume
     copies = volume.multiplier if volume.mode is VolumeMode.REPLICATE else 1
     capacity = sum(info.rows for info in infos) * copies
+    if scenario.engine == "fast":  # refuses, in one line, what it cannot compute exactly
+        from sim.fast.engine import run_fast
+        return run_fast(scenario, feeds, capacity, progress=progress)
     return run_platform(scenario, feeds, capacity, progress=progress, inject_origin_ns=start_ns)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     Field,
@@ -224,6 +224,10 @@ class Scenario(FrozenModel):
     """Strategies run against the replay (``[[strategies]]``, ``sim.scenario.strategy``)."""
     budget: dict[str, Any] = Field(default_factory=dict)
     """Latency and fill-rate limits checked by ``sim check`` (syntax: ``sim.report.budget``)."""
+    engine: Literal["simpy", "fast"] = Field(default="simpy", exclude=True)
+    """``"fast"``: the vectorized engine (:mod:`sim.fast`), same results where it applies.
+    Never dumped: it changes how a run is computed, not what it computes, so the
+    digest and run id are the same for both engines."""
     _source: str = PrivateAttr(default="<scenario>")
 
     @property

@@ -1,0 +1,229 @@
+"""FIFO stages as whole arrays: start and end times, departure order, queue depth.
+
+One worker is Lindley's recursion ``end_i = max(arrival_i, end_{i-1}) + service_i``,
+computed without a loop as ``end_i = S_i + max_{j<=i}(arrival_j - S_{j-1})`` with
+``S`` the running sum of services (``numpy.maximum.accumulate``; int64 throughout, so
+exact while epoch-ns times plus the summed service stay below 2**63). Several workers
+take the earliest free worker in arrival order (a heap of free times: the
+Kiefer-Wolfowitz form, exact, one Python step per item). Items leave in order of end
+time, ties in start order, which is the SimPy engine's order too: a completion event is
+scheduled when its service starts.
+
+Per-session order (``ordering = "session"`` with several workers) depends on which of
+an arrival and a completion at the same nanosecond SimPy processes first;
+:func:`session_stage` replays the stage event by event and resolves such ties by when
+each event was scheduled (an earlier-scheduled event has the smaller SimPy id). A tie
+that this cannot decide raises :class:`AmbiguousOrderError` instead of guessing.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from sim.errors import ScenarioError
+
+Ints = npt.NDArray[np.int64]
+
+
+class AmbiguousOrderError(ScenarioError):
+    """Two events at one nanosecond whose order the fast engine cannot establish."""
+
+
+@dataclass(frozen=True, slots=True)
+class StageTimes:
+    """A stage's schedule, indexed by arrival position.
+
+    Attributes:
+        start: Service start of each arrival.
+        end: Service end of each arrival.
+        departures: Arrival positions in the order their services ended (SimPy's order).
+        max_queue_depth: Most items waiting at once (the stage's counter).
+        session_waits: Arrivals that waited behind an earlier item of their session.
+    """
+
+    start: Ints
+    end: Ints
+    departures: Ints
+    max_queue_depth: int
+    session_waits: int = 0
+
+
+def lindley(arrivals: Ints, service: Ints) -> tuple[Ints, Ints]:
+    """Start and end times of a one-worker FIFO server (arrivals in arrival order)."""
+    if not arrivals.size:
+        return arrivals.copy(), arrivals.copy()
+    total = np.cumsum(service)
+    before = total - service
+    end = total + np.maximum.accumulate(arrivals - before)
+    return end - service, end
+
+
+def multi_worker(arrivals: Ints, service: Ints, workers: int) -> tuple[Ints, Ints]:
+    """Start and end times of a ``workers``-server FIFO queue (earliest free worker first)."""
+    free = [-(2**62)] * workers
+    replace = heapq.heapreplace
+    arrival_list, service_list = arrivals.tolist(), service.tolist()
+    start_list = [0] * len(arrival_list)
+    for index, arrival in enumerate(arrival_list):
+        start = free[0]
+        if start < arrival:
+            start = arrival
+        start_list[index] = start
+        replace(free, start + service_list[index])
+    starts = np.array(start_list, dtype=np.int64)
+    return starts, starts + service
+
+
+def fifo_stage(arrivals: Ints, service: Ints, workers: int, capacity: int,
+               where: str) -> StageTimes:
+    """A FIFO stage without session order; refuses a run where its queue could fill.
+
+    Args:
+        arrivals: Arrival times in arrival order.
+        service: Service draws in draw (= start = arrival) order.
+        workers: Parallel workers.
+        capacity: ``queue_capacity``: waiting items beyond the busy workers.
+        where: The stage's name for the error.
+    """
+    if workers == 1:
+        start, end = lindley(arrivals, service)
+    else:
+        start, end = multi_worker(arrivals, service, workers)
+    positions = np.arange(arrivals.size, dtype=np.int64)
+    # Items j < i still waiting when i arrives: starts are non-decreasing in arrival order.
+    waiting = positions - np.searchsorted(start, arrivals, side="right")
+    at_most = positions - np.searchsorted(start, arrivals, side="left")
+    if at_most.size and int(at_most.max()) >= capacity:
+        raise ScenarioError(
+            f"topology.{where}.queue_capacity = {capacity} may be reached (an arrival can find "
+            f"{int(at_most.max())} waiting): the fast engine does not model queue_full rejects; "
+            "raise the capacity or use engine = \"simpy\"")
+    queued = start > arrivals
+    depth = int((waiting[queued] + 1).max()) if queued.any() else 0
+    departures = np.argsort(end, kind="stable").astype(np.int64)
+    return StageTimes(start, end, departures, depth)
+
+
+def session_stage(arrivals: Ints, scheduled: Ints, sessions: Ints, service: Ints,
+                  workers: int, capacity: int, where: str) -> StageTimes:
+    """A multi-worker stage keeping each session's items in order (``sim.model.server``).
+
+    Args:
+        arrivals: Arrival times in arrival order.
+        scheduled: When each arrival's event was scheduled (its sender's time); -1 when
+            it is handed over inside the sender's own event (its order is not known).
+        sessions: Session key of each arrival.
+        service: Service draws, consumed in start order.
+        workers: Parallel workers.
+        capacity: Waiting items allowed (queue plus session backlogs).
+        where: The stage's name for errors.
+    """
+    count = arrivals.size
+    start = np.zeros(count, dtype=np.int64)
+    end = np.zeros(count, dtype=np.int64)
+    departures: list[int] = []
+    arrival_list, sched_list = arrivals.tolist(), scheduled.tolist()
+    session_list, service_list = sessions.tolist(), service.tolist()
+    state = _SessionState(workers, capacity, where)
+    completions: list[tuple[int, int, int, int]] = []
+    """Heap of (end, start time, start counter, position)."""
+    draws = iter(service_list)
+
+    def serve(position: int, now: int) -> None:
+        duration = next(draws)
+        start[position] = now
+        end[position] = now + duration
+        heapq.heappush(completions, (now + duration, now, state.started, position))
+        state.started += 1
+
+    index = 0
+    while index < count or completions:
+        if index < count and (not completions or _arrival_first(
+                arrival_list[index], sched_list[index], completions[0], where)):
+            now = arrival_list[index]
+            if state.arrive(index, session_list[index]):
+                serve(index, now)
+            index += 1
+            continue
+        done, _, _, position = heapq.heappop(completions)
+        departures.append(position)
+        following = state.complete(session_list[position])
+        if following is not None:
+            serve(following, done)
+    return StageTimes(start, end, np.array(departures, dtype=np.int64), state.max_depth,
+                      state.session_waits)
+
+
+def _arrival_first(arrival: int, scheduled: int, completion: tuple[int, int, int, int],
+                   where: str) -> bool:
+    """Whether SimPy processes this arrival before the earliest pending completion."""
+    done, started = completion[0], completion[1]
+    if arrival != done:
+        return arrival < done
+    if scheduled < 0 or scheduled == started:
+        raise AmbiguousOrderError(
+            f"topology.{where}: an arrival and a service end at the same nanosecond ({done}) "
+            "whose order the fast engine cannot establish; use engine = \"simpy\"")
+    return scheduled < started
+
+
+class _SessionState:
+    """Busy workers, the shared queue and per-session backlogs (``Stage`` in session order)."""
+
+    def __init__(self, workers: int, capacity: int, where: str) -> None:
+        self.workers = workers
+        self.capacity = capacity
+        self.where = where
+        self.busy = 0
+        self.started = 0
+        self.queue: deque[int] = deque()
+        self.present: dict[int, int] = {}
+        self.backlogs: dict[int, deque[int]] = {}
+        self.backlogged = 0
+        self.max_depth = 0
+        self.session_waits = 0
+
+    def arrive(self, position: int, session: int) -> bool:
+        """Take an arrival; True when it starts service now."""
+        count = self.present.get(session, 0)
+        if not count and self.busy < self.workers:
+            self.busy += 1
+            self.present[session] = 1
+            return True
+        depth = len(self.queue) + self.backlogged
+        if depth >= self.capacity:
+            raise ScenarioError(
+                f"topology.{self.where}.queue_capacity = {self.capacity} is reached: the fast "
+                "engine does not model queue_full rejects; raise the capacity or use "
+                "engine = \"simpy\"")
+        self.present[session] = count + 1
+        self.max_depth = max(self.max_depth, depth + 1)
+        if not count:
+            self.queue.append(position)
+            return False
+        self.session_waits += 1
+        self.backlogged += 1
+        self.backlogs.setdefault(session, deque()).append(position)
+        return False
+
+    def complete(self, session: int) -> int | None:
+        """A service of ``session`` ended; return the position that starts next, if any."""
+        count = self.present[session] - 1
+        if count:
+            self.present[session] = count
+            backlog = self.backlogs[session]
+            self.queue.append(backlog.popleft())
+            self.backlogged -= 1
+            if not backlog:
+                del self.backlogs[session]
+        else:
+            del self.present[session]
+        if self.queue:
+            return self.queue.popleft()
+        self.busy -= 1
+        return None

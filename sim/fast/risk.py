@@ -1,0 +1,112 @@
+"""The pre-trade checks the fast engine supports, over whole arrays.
+
+Supported limits never read the books: the kill switch as configured, ``max_order_qty``,
+``max_notional`` and ``max_orders_per_window``. An order without a price (a market
+order, a modify keeping its price) is valued at the book's reference price in the
+SimPy engine; the fast engine takes it only when no price its symbol's orders carry
+could make it fail (the reference is a trade or mid price, so never above the highest
+limit price of that symbol), and refuses the run otherwise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from sim.core.orders import Side
+from sim.core.pretrade import PreTradeRisk
+from sim.core.vocabulary import OrderAction, RejectReason
+from sim.errors import ScenarioError
+from sim.model.recorder import NULL, OrderRecorder
+from sim.scenario.schema import Scenario
+
+Ints = npt.NDArray[np.int64]
+NO_REASON = -1
+
+
+def account_names(recorder: OrderRecorder, seqs: Ints) -> list[str]:
+    """The account of each order (``OrderAccounts.name``): its account, else its source."""
+    columns = recorder.columns
+    codes, sources = columns["account"][seqs].tolist(), columns["source"][seqs].tolist()
+    return [recorder.accounts[code] if code >= 0 else recorder.sources[source]
+            for code, source in zip(codes, sources, strict=True)]
+
+
+def risk_reasons(scenario: Scenario, recorder: OrderRecorder, seqs: Ints, times: Ints
+                 ) -> Ints:
+    """The reject reason code of each order checked at ``times`` (in that order), or -1."""
+    risk = scenario.risk
+    reasons = np.full(seqs.size, NO_REASON, dtype=np.int64)
+    if not risk.enabled or not seqs.size:
+        return reasons
+    columns = recorder.columns
+    action, qty = columns["action"][seqs], columns["qty"][seqs]
+    price, symbol = columns["price"][seqs], columns["symbol"][seqs]
+    checked = (action != OrderAction.CANCEL) & (qty != NULL)
+    _check_unpriced(scenario, recorder, checked & (price == NULL), qty, symbol)
+    if risk.max_orders_per_window is not None:
+        return _chain(scenario, recorder, seqs, times, checked)
+    limit_ns = None if risk.max_notional is None else risk.max_notional * scenario.price_scale
+    killed = np.zeros(seqs.size, dtype=bool)
+    switch = risk.kill_switch
+    if switch.global_active:
+        killed[:] = True
+    elif switch.accounts:
+        names = np.array(account_names(recorder, seqs), dtype=object)
+        killed = np.isin(names, list(switch.accounts))
+    over_qty = (np.zeros(seqs.size, dtype=bool) if risk.max_order_qty is None
+                else qty > risk.max_order_qty)
+    over_notional = np.zeros(seqs.size, dtype=bool)
+    if limit_ns is not None:
+        priced = checked & (price != NULL)
+        positive = priced & (price > 0) & (qty > 0)
+        safe_price = np.where(positive, price, 1)
+        over_notional = positive & (qty > limit_ns // safe_price)
+        odd = np.flatnonzero(priced & ~positive)
+        for index in odd.tolist():
+            over_notional[index] = int(price[index]) * int(qty[index]) > limit_ns
+    for reason, fails in ((RejectReason.MAX_NOTIONAL, over_notional),
+                          (RejectReason.MAX_ORDER_QTY, over_qty),
+                          (RejectReason.KILL_SWITCH, killed)):
+        reasons[checked & fails] = int(reason)
+    return reasons
+
+
+def _check_unpriced(scenario: Scenario, recorder: OrderRecorder, unpriced: npt.NDArray[np.bool_],
+                    qty: Ints, symbol: npt.NDArray[np.int32]) -> None:
+    """Refuse the run if an unpriced order could fail ``max_notional`` at some book price."""
+    limit = scenario.risk.max_notional
+    if limit is None or not unpriced.any():
+        return
+    columns = recorder.columns
+    count = recorder.count
+    prices, symbols = columns["price"][:count], columns["symbol"][:count]
+    for code in np.unique(symbol[unpriced]).tolist():
+        held = prices[(symbols == code) & (prices != NULL)]
+        top = int(held.max()) if held.size else 0
+        largest = int(qty[unpriced & (symbol == code)].max())
+        if top > 0 and top * largest > limit * scenario.price_scale:
+            raise ScenarioError(
+                f"{scenario.source}: engine = \"fast\": risk.max_notional: an order of "
+                f"{recorder.symbols[code]} without a price is valued at the book's price at "
+                "its check, which the fast engine does not follow; use engine = \"simpy\"")
+
+
+def _chain(scenario: Scenario, recorder: OrderRecorder, seqs: Ints, times: Ints,
+           checked: npt.NDArray[np.bool_]) -> Ints:
+    """The core chain order by order (the order rate counts passes in check order)."""
+    pretrade = PreTradeRisk(scenario.risk, scenario.price_scale)
+    names = account_names(recorder, seqs)
+    columns = recorder.columns
+    symbols, sides = columns["symbol"][seqs].tolist(), columns["side"][seqs].tolist()
+    prices, qtys = columns["price"][seqs].tolist(), columns["qty"][seqs].tolist()
+    moments = times.tolist()
+    reasons = np.full(seqs.size, NO_REASON, dtype=np.int64)
+    for index in np.flatnonzero(checked).tolist():
+        price = prices[index]
+        reason = pretrade.check(moments[index], names[index], recorder.symbols[symbols[index]],
+                                Side(sides[index]), None if price == NULL else price,
+                                qtys[index])
+        if reason is not None:
+            reasons[index] = int(reason)
+    return reasons
