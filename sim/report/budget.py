@@ -58,7 +58,11 @@ from sim.report.budget_names import (
     metric_names,
     unknown_name,
 )
-from sim.units import format_ns, parse_duration_ns
+from sim.report.budget_values import format_margin, format_pair, format_value
+from sim.units import parse_duration_ns
+
+__all__ = ["Budget", "BudgetError", "BudgetLine", "BudgetResult", "evaluate", "format_value",
+           "judge", "load_budget", "metric_value", "parse_budget", "scenario_budget"]
 
 OPERATORS: Final[dict[str, Callable[[float, float], bool]]] = {
     "<=": operator.le,
@@ -67,6 +71,8 @@ OPERATORS: Final[dict[str, Callable[[float, float], bool]]] = {
     ">": operator.gt,
     "==": operator.eq,
 }
+OFF: Final[str] = "off"
+"""The check string that drops a budget line (one inherited through ``extends``)."""
 _CHECK = re.compile(r"^\s*(<=|>=|==|<|>)\s*(\S.*?)\s*$")
 
 
@@ -116,27 +122,18 @@ class BudgetResult:
 
     def describe(self) -> str:
         """One human line: ``end_to_end.p99 = 512us, limit <= 480us: FAIL (over by 32us)``."""
-        limit = format_value(self.limit, self.unit)
         if self.actual is None:
+            limit = format_value(self.limit, self.unit)
             return f"{self.metric}: missing from the summary, limit {self.operator} {limit}: FAIL"
         verdict = "ok" if self.passed else "FAIL"
-        margin = format_value(abs(self.margin or 0.0), self.unit)
+        margin = format_margin(abs(self.margin or 0.0), self.unit)
         side = "headroom" if self.passed else "off by"
-        actual = format_value(self.actual, self.unit)
+        actual, limit = format_pair(self.actual, self.limit, self.unit)
         note = f"; {self.note}" if self.note else ""
         return (
             f"{self.metric} = {actual}, limit {self.operator} {limit}: "
             f"{verdict} ({side} {margin}{note})"
         )
-
-
-def format_value(value: float, unit: str) -> str:
-    """Render a figure for people: durations via ``format_ns``, others compactly."""
-    if unit == "ns":
-        return format_ns(value)
-    if float(value).is_integer():
-        return str(int(value))
-    return f"{value:.6g}"
 
 
 def _flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -167,7 +164,8 @@ def _metric_unit(metric: str) -> str | None:
     return None
 
 
-def _parse_line(metric: str, value: object, where: str) -> BudgetLine:
+def _parse_line(metric: str, value: object, where: str) -> BudgetLine | None:
+    """One validated check, or ``None`` for ``"off"`` (a known name, its inherited line dropped)."""
     unit = _metric_unit(metric)
     if unit is None:
         raise BudgetError(
@@ -180,11 +178,14 @@ def _parse_line(metric: str, value: object, where: str) -> BudgetLine:
     problem = unknown_name(metric)
     if problem is not None:
         raise BudgetError(f"{where}: {problem}")
+    if value == OFF:
+        return None
     match = _CHECK.match(value) if isinstance(value, str) else None
     if match is None:
         raise BudgetError(
             f"{where}: {metric} = {value!r} is not a check; write a string such as "
-            f'"<= 480us" or ">= 0.2" (operators {", ".join(OPERATORS)})'
+            f'"<= 480us" or ">= 0.2" (operators {", ".join(OPERATORS)}), or "off" to drop '
+            "a line the scenario inherits"
         )
     op, limit_text = match.groups()
     try:
@@ -220,7 +221,7 @@ def parse_budget(
         line = locate(metric) if locate else None
         where = f"{source}:{line}" if line else source
         lines.append(_parse_line(metric, value, f"{where}: key {metric!r}"))
-    return Budget(source=source, lines=tuple(lines))
+    return Budget(source=source, lines=tuple(line for line in lines if line is not None))
 
 
 def _line_locator(text: str) -> Callable[[str], int | None]:
@@ -249,11 +250,9 @@ def scenario_budget(table: Mapping[str, Any], scenario_path: Path | str) -> Budg
                 return f"{path}:{lines[metric]}: key {metric!r}"
         return f"{scenario_path} [budget]: key {metric!r}"
 
-    return Budget(
-        source=f"{scenario_path} [budget]",
-        lines=tuple(_parse_line(metric, value, where(metric))
-                    for metric, value in _flatten(table).items()),
-    )
+    lines = [_parse_line(metric, value, where(metric)) for metric, value in _flatten(table).items()]
+    return Budget(source=f"{scenario_path} [budget]",
+                  lines=tuple(line for line in lines if line is not None))
 
 
 def load_budget(path: Path | str) -> Budget:

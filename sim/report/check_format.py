@@ -10,7 +10,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Sequence
 
-from sim.report.budget import BudgetResult, format_value
+from sim.report.budget import BudgetResult
+from sim.report.budget_values import format_margin, format_pair, format_value
 
 
 def junit_xml(results: Sequence[BudgetResult], suite_name: str) -> str:
@@ -58,13 +59,15 @@ def markdown_table(results: Sequence[BudgetResult]) -> str:
         "|---|---|---:|---:|---|",
     ]
     for result in results:
-        limit = format_value(result.limit, result.unit)
-        actual = "missing" if result.actual is None else format_value(result.actual, result.unit)
+        if result.actual is None:
+            actual, limit = "missing", format_value(result.limit, result.unit)
+        else:
+            actual, limit = format_pair(result.actual, result.limit, result.unit)
         if result.margin is None:
             margin = "-"
         else:
             sign = "-" if result.margin < 0 else "+"
-            margin = sign + format_value(abs(result.margin), result.unit)
+            margin = sign + format_margin(abs(result.margin), result.unit)
         verdict = "pass" if result.passed else "**FAIL**"
         rows.append(
             f"| {_cell(result.metric)} | {_cell(f'{result.operator} {limit}')} | {actual} "
