@@ -6,12 +6,21 @@ end, each order is charged to its *dominant* hop, the one that took the most of 
 time (ties go to the earlier hop). Hops an order never reached are skipped; an order
 with no hop at all (for example routed straight to matching) counts as
 ``unattributed``.
+
+Given the run's fault windows (``summary["faults"]``), an order a fault held is charged
+to that fault instead, named ``"<kind> <subject>"`` (``failover matching``): an order
+with ``outage_delay_ns > 0`` to the failover whose outage window overlaps its time in
+flight; otherwise an order whose dominant hop is the fault's subject (the stage a
+``pause`` stalls, the link a ``partition`` or ``link_degrade`` acts on) and overlaps its
+window. The fault's ``mean_ns`` is the mean time it held its orders (the outage delay,
+or the dominant hop's time).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Final
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
 
 import numpy as np
 import polars as pl
@@ -71,15 +80,62 @@ def tail_orders_mask(frame: pl.DataFrame, fraction: float) -> np.ndarray:
     return mask
 
 
-def tail_attribution(orders: pl.DataFrame | pa.Table, fraction: float = 0.01) -> pa.Table:
-    """Count the slowest orders by dominant hop; one row per hop plus ``unattributed``.
+def fault_label(fault: Mapping[str, Any]) -> str:
+    """The name a fault is charged under: ``"<kind> <subject>"``."""
+    return f"{fault['kind']} {fault['subject']}"
+
+
+def _hop_of(fault: Mapping[str, Any]) -> str | None:
+    """The hop a fault acts on (a stage or ``link.<name>``), or None (kill switches)."""
+    subject = str(fault.get("subject", ""))
+    for hop in (subject, f"link.{subject}"):
+        if hop in HOPS:
+            return hop
+    return None
+
+
+def _fault_causes(frame: pl.DataFrame, tail: np.ndarray, dominant: np.ndarray,
+                  durations: np.ndarray, faults: Sequence[Mapping[str, Any]]
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Per tail order, the index of the fault that held it (-1: none) and the time held."""
+    cause = np.full(int(tail.sum()), -1, dtype=np.int64)
+    held = np.zeros(int(tail.sum()), dtype=np.int64)
+    sent = frame.get_column("ts_sent_ns").fill_null(0).cast(pl.Int64).to_numpy()[tail]
+    ack = frame.get_column("ts_ack_ns").fill_null(0).cast(pl.Int64).to_numpy()[tail]
+    delay = (frame.get_column("outage_delay_ns").fill_null(0).cast(pl.Int64).to_numpy()[tail]
+             if "outage_delay_ns" in frame.columns else np.zeros(cause.size, np.int64))
+    for index, fault in enumerate(faults):
+        start, end = int(fault["start_ns"]), int(fault["end_ns"])
+        if fault.get("kind") == "failover":
+            hit = (cause < 0) & (delay > 0) & (sent < end) & (ack >= start)
+            held = np.where(hit, delay, held)
+        else:
+            hop = _hop_of(fault)
+            if hop is None:
+                continue
+            first, _ = SEGMENTS[hop]
+            hop_start = frame.get_column(first).fill_null(0).cast(pl.Int64).to_numpy()[tail]
+            spent = durations[HOPS.index(hop)]
+            hit = ((cause < 0) & (dominant == HOPS.index(hop)) & (spent >= 0)
+                   & (hop_start < end) & (hop_start + spent >= start))
+            held = np.where(hit, spent, held)
+        cause = np.where(hit, index, cause)
+    return cause, held
+
+
+def tail_attribution(orders: pl.DataFrame | pa.Table, fraction: float = 0.01,
+                     faults: Sequence[Mapping[str, Any]] = ()) -> pa.Table:
+    """Count the slowest orders by what held them; one row per hop, fault, ``unattributed``.
 
     Args:
         orders: the run's ``orders.parquet`` table.
         fraction: share of orders (by end to end) that make up the tail.
+        faults: the run's ``summary["faults"]`` windows; an order one held is charged
+            to it (see the module docstring). Without them, hops only.
 
     Returns:
-        A table with :data:`ATTRIBUTION_SCHEMA`, rows in path order.
+        A table with :data:`ATTRIBUTION_SCHEMA`: hops in path order, then each fault
+        that held a tail order (in fault order), then ``unattributed``.
     """
     frame = as_polars(orders)
     tail = tail_orders_mask(frame, fraction)
@@ -90,15 +146,23 @@ def tail_attribution(orders: pl.DataFrame | pa.Table, fraction: float = 0.01) ->
     reached = durations >= 0
     dominant = np.argmax(durations, axis=0) if durations.shape[1] else np.zeros(0, np.int64)
     attributed = reached.any(axis=0)
+    cause, held = _fault_causes(frame, tail, dominant, durations, faults)
+    by_hop = attributed & (cause < 0)
     total = max(int(tail.sum()), 1)
     components, counts, means = [], [], []
     for index, hop in enumerate(HOPS):
         components.append(hop)
-        counts.append(int(np.sum(attributed & (dominant == index))))
+        counts.append(int(np.sum(by_hop & (dominant == index))))
         hop_reached = reached[index]
         means.append(float(durations[index][hop_reached].mean()) if hop_reached.any() else 0.0)
+    for index, fault in enumerate(faults):
+        mine = cause == index
+        if mine.any():
+            components.append(fault_label(fault))
+            counts.append(int(mine.sum()))
+            means.append(float(held[mine].mean()))
     components.append(UNATTRIBUTED)
-    counts.append(int(np.sum(~attributed)))
+    counts.append(int(np.sum(~attributed & (cause < 0))))
     means.append(0.0)
     shares = [count / total for count in counts]
     return pa.table(

@@ -1,36 +1,51 @@
 """The self-contained ``report.html`` of a run, and ``sim report RUN_DIR``.
 
 One file, readable offline on a laptop: inline CSS, every plot embedded as a
-``data:image/png;base64`` URI, no script and no external reference. Order: headline
-latency table (end to end, stages, links; human units), order figures and rejects
-by reason, each strategy's figures and P&L plot (with ``[[strategies]]``), throughput
-and components, faults, the failover table (only when the run had a failover), each
-plot with its caption, then the tail attribution table. The same
-inputs give the same bytes.
+``data:image/png;base64`` URI, no script and no external reference. Order: the budget
+verdicts (when built by ``sim check``: :func:`regenerate` ``verdicts=``), what was run
+(input files, ``--set`` overrides, the resolved scenario collapsed), headline latency
+table (end to end, stages, links; human units), order figures and rejects by reason,
+each strategy's figures and P&L plot (with ``[[strategies]]``), throughput and
+components (stages with utilisation, links with their delays), faults, the failover
+table (only when the run had a failover), each plot with its caption (a zoom per fault
+window among them), then the tail attribution table. Times are seconds from the run's
+start (its UTC time in the header); no epoch-scale number appears. The same inputs
+give the same bytes.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.core.resend_backoff import ResendBackoff
 from sim.report.attribution import as_polars, tail_attribution
-from sim.report.failover import FAILOVER_PREFIX
-from sim.report.plots import PLOT_CAPTIONS, write_plots
+from sim.report.html_context import (
+    components_section,
+    offset_text,
+    setup_section,
+    verdicts_section,
+)
+from sim.report.html_context import escape as _e
+from sim.report.html_context import number as _number
+from sim.report.html_context import table as _table
+from sim.report.plot_data import run_span, utc_text
+from sim.report.plots import plot_caption, write_plots
 from sim.report.run_folder import read_summary
 from sim.report.strategy_report import plot_strategy, strategy_figures, strategy_ledgers
 from sim.report.summary import SEGMENTS
 from sim.report.summary_shape import check_summary
 from sim.report.timeline import COMPONENTS, ReportError, build_timeline, default_interval_ns
 from sim.units import format_ns
+
+if TYPE_CHECKING:
+    from sim.report.budget import BudgetResult
 
 LATENCY_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
     ("p50", "p50"),
@@ -54,26 +69,6 @@ figure { margin: 1rem 0 2rem; } figure img { max-width: 100%; height: auto; }
 figcaption { font-size: 0.9rem; color: #555; }
 .meta { color: #666; font-size: 0.85rem; }
 """
-
-
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _table(header: Sequence[str], rows: Iterable[Sequence[object]], table_id: str) -> str:
-    head = "".join(f"<th>{_e(cell)}</th>" for cell in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{_e(cell)}</td>" for cell in row) + "</tr>" for row in rows
-    )
-    return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-
-
-def _number(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:,.6g}" if not value.is_integer() else f"{int(value):,}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return "-" if value is None else str(value)
 
 
 def _latency_section(summary: Mapping[str, Any]) -> str:
@@ -109,37 +104,31 @@ def _orders_section(summary: Mapping[str, Any]) -> str:
 
 def _load_section(summary: Mapping[str, Any]) -> str:
     throughput = summary.get("throughput", {})
-    rows = [(key, _number(value)) for key, value in throughput.items()]
-    text = "<h2>Throughput</h2>" + _table(["figure", "value"], rows, "throughput")
-    components = summary.get("components", {})
-    if components:
-        keys = ["workers", "arrivals", "served", "rejected", "max_queue_depth", "busy_ns"]
-        rows_c = [
-            [name, *(_number(figures.get(key)) for key in keys)]
-            for name, figures in components.items()
-            if not name.startswith(FAILOVER_PREFIX)  # shown in the Failover table
-        ]
-        text += "<h2>Components</h2>" + _table(["component", *keys], rows_c, "components")
-    return text
+    rows = [(key, format_ns(value) if key.endswith("_ns") and isinstance(value, int)
+             else _number(value)) for key, value in throughput.items()]
+    return ("<h2>Throughput</h2>" + _table(["figure", "value"], rows, "throughput")
+            + components_section(summary))
 
 
 def _faults_section(summary: Mapping[str, Any]) -> str:
     faults = summary.get("faults", [])
     if not faults:
         return ""
+    origin = run_span(summary)[0]
     rows = [
-        (fault["kind"], fault["subject"], _number(fault["start_ns"]), _number(fault["end_ns"]),
+        (fault["kind"], fault["subject"], offset_text(fault["start_ns"], origin),
+         offset_text(fault["end_ns"], origin),
          format_ns(int(fault["end_ns"]) - int(fault["start_ns"])))
         for fault in faults
     ]
-    header = ["fault", "target", "start (ns)", "end (ns)", "duration"]
+    header = ["fault", "target", "start (from run start)", "end", "duration"]
     return "<h2>Faults</h2>" + _table(header, rows, "faults")
 
 
 FAILOVER_ROWS: Final[tuple[tuple[str, tuple[str, ...], str], ...]] = (
     ("detection time", ("detection_ns",), "ns"),
-    ("outage start (ns)", ("outage", "start_ns"), ""),
-    ("outage end (ns)", ("outage", "end_ns"), ""),
+    ("outage start (from run start)", ("outage", "start_ns"), "at"),
+    ("outage end", ("outage", "end_ns"), "at"),
     ("outage", ("outage", "duration_ns"), "ns"),
     ("snapshot taken before the failure", ("snapshot_age_ns",), "ns"),
     ("snapshot load", ("recovery", "snapshot_load_ns"), "ns"),
@@ -161,7 +150,8 @@ FAILOVER_ROWS: Final[tuple[tuple[str, tuple[str, ...], str], ...]] = (
     ("end to end p99, sent outside it", ("end_to_end_ns", "sent_outside", "p99"), "ns"),
     ("orders lost", ("lost",), ""),
 )
-"""Rows of the Failover table: label, key path in ``summary["failover"][target]``, unit.
+"""Rows of the Failover table: label, key path in ``summary["failover"][target]``, unit
+(``ns``: a duration; ``at``: a stamp, shown as seconds from the run's start).
 
 ``snapshot_age_ns`` (outage start minus ``recovery.snapshot_at_ns``) and ``resend_timer``
 (``2ms x2 up to 100ms``, from ``resends.schedule``) are derived here.
@@ -186,10 +176,12 @@ def _with_snapshot_age(figures: Mapping[str, Any]) -> dict[str, Any]:
     return {**figures, "snapshot_age_ns": age, "resend_timer": _resend_timer(figures)}
 
 
-def _lookup(figures: Mapping[str, Any], path: tuple[str, ...], unit: str) -> str:
+def _lookup(figures: Mapping[str, Any], path: tuple[str, ...], unit: str, origin: int) -> str:
     value: Any = figures
     for key in path:
         value = value.get(key) if isinstance(value, Mapping) else None
+    if unit == "at" and isinstance(value, int) and not isinstance(value, bool):
+        return offset_text(value, origin)
     if unit == "ns" and isinstance(value, int | float) and not isinstance(value, bool):
         return format_ns(value)
     return _number(value)
@@ -201,8 +193,9 @@ def _failover_section(summary: Mapping[str, Any]) -> str:
         return ""
     targets = list(failover)
     figures = {target: _with_snapshot_age(failover[target]) for target in targets}
+    origin = run_span(summary)[0]
     rows = [
-        [label, *(_lookup(figures[target], path, unit) for target in targets)]
+        [label, *(_lookup(figures[target], path, unit, origin) for target in targets)]
         for label, path, unit in FAILOVER_ROWS
     ]
     return (
@@ -220,10 +213,9 @@ def _embed(path: Path, caption: str) -> str:
             f'src="data:image/png;base64,{data}"><figcaption>{_e(caption)}</figcaption></figure>')
 
 
-def _plots_section(plots: Sequence[Path]) -> str:
+def _plots_section(plots: Sequence[Path], summary: Mapping[str, Any]) -> str:
     parts = ["<h2>Plots</h2>"]
-    parts.extend(_embed(path, PLOT_CAPTIONS.get(path.name, path.stem.replace("_", " ")))
-                 for path in plots)
+    parts.extend(_embed(path, plot_caption(path.name, summary)) for path in plots)
     return "".join(parts)
 
 
@@ -254,10 +246,11 @@ def _attribution_section(attribution: pa.Table | None) -> str:
         (row["component"], _number(row["orders"]), f"{row['share']:.1%}", format_ns(row["mean_ns"]))
         for row in attribution.to_pylist()
     ]
-    header = ["dominant hop", "tail orders", "share", "mean time in hop"]
+    header = ["held by", "tail orders", "share", "mean time held"]
     return (
         "<h2>Tail attribution</h2><p>The slowest 1% of orders by end to end, charged to the "
-        "link or stage that took most of their time.</p>" + _table(header, rows, "tail")
+        "fault or failover that held them when one did, else to the link or stage that took "
+        "most of their time.</p>" + _table(header, rows, "tail")
     )
 
 
@@ -274,32 +267,40 @@ def render_html(
     plots: Sequence[Path] = (),
     attribution: pa.Table | None = None,
     strategies: str = "",
+    verdicts: Sequence[BudgetResult] = (),
 ) -> Path:
     """Write ``run_dir/report.html`` and return its path.
 
     Args:
         run_dir: the run folder.
-        summary: the run's ``summary.json`` content.
+        summary: the run's ``summary.json`` content (``overrides``, a list of the
+            ``--set`` strings, is shown when present).
         plots: PNG files to embed, in display order (as :func:`write_plots` returns).
         attribution: the table :func:`sim.report.attribution.tail_attribution` returns.
         strategies: the strategy section's HTML (empty without strategies).
+        verdicts: ``sim check``'s :class:`~sim.report.budget.BudgetResult` list, shown
+            first (empty: no Budget section).
     """
     name = summary.get("scenario_name", Path(run_dir).name)
     digest = summary.get("digest", "")
-    span_ns = int(summary.get("sim_end_ns", 0)) - int(summary.get("sim_start_ns", 0))
-    meta = f"digest {digest} · simulated {format_ns(span_ns)}"
+    start_ns, end_ns = run_span(summary)
+    meta = (f"digest {digest} · run id {summary.get('run_id', '-')} · started "
+            f"{utc_text(start_ns)} (time 0 on every axis) · simulated "
+            f"{format_ns(end_ns - start_ns)}")
     document = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>ticktwin report: {_e(name)}</title><style>{_CSS}</style></head><body>"
         f'<h1>ticktwin report: {_e(name)}</h1><p class="meta">{_e(meta)}</p>'
+        + verdicts_section(verdicts)
+        + setup_section(summary)
         + _latency_section(summary)
         + _orders_section(summary)
         + strategies
         + _load_section(summary)
         + _faults_section(summary)
         + _failover_section(summary)
-        + _plots_section(plots)
+        + _plots_section(plots, summary)
         + _attribution_section(attribution)
         + "</body></html>\n"
     )
@@ -341,8 +342,12 @@ def _read_run(run_dir: Path) -> tuple[pa.Table, dict[str, Any]]:
     return _read_orders(orders_path), summary
 
 
-def regenerate(run_dir: Path, interval_ns: int | None = None) -> Path:
+def regenerate(run_dir: Path, interval_ns: int | None = None, *,
+               verdicts: Sequence[BudgetResult] = ()) -> Path:
     """Rebuild ``timeline.parquet``, ``plots/*.png`` and ``report.html`` of a run folder.
+
+    ``sim check`` calls it after evaluating the budget, with ``verdicts`` (its
+    :class:`~sim.report.budget.BudgetResult` list), so the report opens with them.
 
     The timeline interval is, in order: ``interval_ns``, the run's own
     ``report.timeline_interval`` (from the resolved scenario in ``summary.json``), or
@@ -351,6 +356,7 @@ def regenerate(run_dir: Path, interval_ns: int | None = None) -> Path:
     Args:
         run_dir: a folder holding ``orders.parquet`` and ``summary.json``.
         interval_ns: timeline interval overriding the run's own.
+        verdicts: budget results to show first in the report (empty: none).
 
     Returns:
         The path of ``report.html``.
@@ -372,5 +378,7 @@ def regenerate(run_dir: Path, interval_ns: int | None = None) -> Path:
     pq.write_table(timeline, temporary)
     os.replace(temporary, run_dir / "timeline.parquet")
     plots = write_plots(run_dir, orders, timeline, summary)
-    return render_html(run_dir, summary, plots, tail_attribution(as_polars(orders)),
-                       _strategies_section(run_dir, orders, summary))
+    faults = summary.get("faults", []) or []
+    return render_html(run_dir, summary, plots,
+                       tail_attribution(as_polars(orders), faults=faults),
+                       _strategies_section(run_dir, orders, summary), verdicts=verdicts)

@@ -209,7 +209,7 @@ def test_run_with_failover_writes_section_fault_and_report(
     page = (tmp_path / "a" / "report.html").read_text()
     assert '<table id="failover">' in page
     assert '<table id="faults">' in page
-    assert "<td>failover</td><td>matching</td><td>1,000,000</td><td>7,000,000</td>" \
+    assert "<td>failover</td><td>matching</td><td>0.001000000 s</td><td>0.007000000 s</td>" \
            "<td>6ms</td>" in page
     rerun = run_scenario(scenario, out_dir=tmp_path / "b")
     assert rerun.summary == summary
@@ -250,8 +250,8 @@ def test_failover_table_shows_formatted_figures(tmp_path: Path, summary: dict[st
     page = render_html(tmp_path, {**summary, **section}).read_text()
     rows = _rows(page)
     assert rows["detection time"] == ["3ms"]
-    assert rows["outage start (ns)"] == ["1,000,000"]
-    assert rows["outage end (ns)"] == ["7,000,000"]
+    assert rows["outage start (from run start)"] == ["0.001000000 s"]
+    assert rows["outage end"] == ["0.007000000 s"]
     assert rows["outage"] == ["6ms"]
     assert rows["snapshot taken before the failure"] == ["1ms"]  # at 0, failure at 1ms
     assert rows["snapshot load"] == ["2ms"]
@@ -289,4 +289,5 @@ def test_regenerate_keeps_failover_pngs_byte_identical(tmp_path: Path,
     page = regenerate(tmp_path, interval_ns=500_000).read_text()
     assert {p.name: p.read_bytes() for p in (tmp_path / "plots").glob("*.png")} == first
     assert '<table id="failover">' in page
-    assert len(first) == 7
+    assert len(first) == 9  # 8 plots and the zoom on the failover
+    assert "zoom_1_failover_matching.png" in first

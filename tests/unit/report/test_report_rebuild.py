@@ -16,7 +16,8 @@ from sim.report.timeline import MAX_TIMELINE_BUCKETS, default_interval_ns
 runner = CliRunner()
 
 OUTPUTS = ("timeline.parquet", "report.html", *(f"plots/{name}" for name in (
-    "latency_cdf.png", "latency_waterfall.png", "throughput.png", "queue_depth.png",
+    "latency_tail.png", "latency_over_time.png", "latency_waterfall.png", "throughput.png",
+    "queue_depth.png",
     "utilisation.png", "fill_rate.png", "tail_attribution.png")))
 
 
