@@ -29,7 +29,7 @@ only for messages sent in such a window, so every other draw of the link stays a
 run without the fault), and every lost attempt costs
 ``retransmit_delay``. All apply before the FIFO floor, so FIFO links stay FIFO.
 
-Each message costs one ``env.timeout`` whose callback hands the item to the
+Each message costs one plain scheduled call (``env.call_at``) that hands the item to the
 receiver; no process per message.
 
 Two shortcuts keep the event count down without changing any result:
@@ -50,7 +50,6 @@ from collections.abc import Callable
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
-import simpy
 
 from sim.model.component import Receiver, Unwired
 from sim.model.environment import SimulationEnvironment
@@ -132,7 +131,7 @@ class NetworkLink:
         self._sample_block = latency.sample_block
         self._delays: list[int] = []
         """Latencies drawn ahead, next one last."""
-        self._timeout = env.timeout
+        self._call_at = env.call_at
         self._receiver: Receiver = Unwired(name, "receiver")
         self._deliver_callback = self._deliver  # bound once, not per message
         self._endpoint: Endpoint | None = None
@@ -219,7 +218,7 @@ class NetworkLink:
             return
         self._in_flight += 1
         self.scheduled += 1
-        self._timeout(delivery - now, item).callbacks.append(self._deliver_callback)
+        self._call_at(delivery, self._deliver_callback, item)
 
     def add_fault_window(
         self,
@@ -280,9 +279,8 @@ class NetworkLink:
             delay += attempts * self._retransmit_ns
         return held + delay
 
-    def _deliver(self, event: simpy.Event) -> None:
+    def _deliver(self, item: Any) -> None:
         self._in_flight -= 1
-        item: Any = event.value  # an annotation, not a cast(): this runs per message
         self._receiver(item)
 
     def stats(self) -> dict[str, int]:

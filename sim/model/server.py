@@ -3,10 +3,9 @@
 A :class:`Stage` is a deque and a busy count. An arrival starts service at once
 when a worker is free, otherwise it waits in the queue; a full queue rejects
 the item with reason ``queue_full`` (never a silent drop). Service completion
-is one ``env.timeout(service, item)`` whose callback is the stage's own
-``_complete``: no SimPy process and no ``Resource`` per item. (Measured: a
-bare ``simpy.Event`` plus ``env.schedule`` is no faster than ``env.timeout``,
-and it would need SimPy's private ``_ok`` flag, so the public timeout is used.)
+is one plain scheduled call of the stage's own ``_complete(item)``
+(:meth:`SimulationEnvironment.call_at`, ordered exactly as an ``env.timeout`` would be,
+without creating an event): no SimPy process and no ``Resource`` per item.
 
 A stage can be *paused* (a scheduled GC-like stall, ``[[faults]]`` kind ``pause``):
 while paused it starts no new service, arrivals queue (a full queue still
@@ -40,9 +39,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from typing import Any, Protocol, cast
-
-import simpy
+from typing import Protocol
 
 from sim.core.vocabulary import RejectReason
 from sim.model.component import Ports, Unwired
@@ -81,6 +78,19 @@ class StageStamps:
                    recorder.view(f"ts_{stage}_out_ns"), recorder)
 
 
+class InService:
+    """One service in progress at a crashable stage, hashed by identity (not by item).
+
+    A crash marks these lost; an item resent and served again gets a new one, so its
+    new completion is never mistaken for the lost one.
+    """
+
+    __slots__ = ("item",)
+
+    def __init__(self, item: int) -> None:
+        self.item = item
+
+
 class Stage(Ports):
     """A FIFO multi-worker server driven by timeout callbacks.
 
@@ -116,7 +126,7 @@ class Stage(Ports):
         self._sample_block = service.sample_block
         self._durations: list[int] = []
         """Service times drawn ahead, next one last."""
-        self._timeout = env.timeout
+        self._call_at = env.call_at
         self._queue: deque[int] = deque()
         self._complete_callback = self._complete  # bound once, not per service
         self.on_done: Handler = Unwired(name, "on_done")
@@ -238,9 +248,9 @@ class Stage(Ports):
         else:
             backlog.append(item)
 
-    def _complete_in_session_order(self, event: simpy.Event) -> None:
+    def _complete_in_session_order(self, item: int) -> None:
         """The session's next item (if any) joins the queue's tail, then as :meth:`_complete`."""
-        session: int = self._session_keys[cast(int, event.value)]
+        session = self._session_keys[item]
         present = self._present
         count = present[session] - 1
         if count:
@@ -252,18 +262,20 @@ class Stage(Ports):
                 del self._backlogs[session]
         else:
             del present[session]
-        self._complete(event)
+        self._complete(item)
 
-    def _serve(self, item: int) -> simpy.Event:
-        """Draw ``item``'s service time and schedule its completion (a worker is held)."""
+    def _serve(self, item: int) -> None:
+        """Schedule ``item``'s completion after its service time (a worker is held)."""
+        self._call_at(self.env.now + self._next_service_ns(), self._complete_callback, item)
+
+    def _next_service_ns(self) -> int:
+        """The next service time (drawn ahead in blocks), added to ``busy_ns``."""
         durations = self._durations
         if not durations:
             durations = self._durations = self._sample_block()[::-1]
         duration = durations.pop()
         self.busy_ns += duration
-        completion = self._timeout(duration, item)
-        completion.callbacks.append(self._complete_callback)
-        return completion
+        return duration
 
     def count_reject(self, reason: RejectReason) -> None:
         """Count one rejected item under ``reason`` (for subclasses' own checks too)."""
@@ -271,9 +283,8 @@ class Stage(Ports):
         label = reason.label
         self.rejected_by_reason[label] = self.rejected_by_reason.get(label, 0) + 1
 
-    def _complete(self, event: simpy.Event) -> None:
-        """Service of ``event.value`` ended: start the next waiting item, pass this one on."""
-        item: Any = event.value  # the order's seq; an annotation costs nothing per service
+    def _complete(self, item: int) -> None:
+        """Service of ``item`` ended: start the next waiting item, pass this one on."""
         stamp_out = self._stamp_out
         if stamp_out is not None:
             now = self.env.now
@@ -313,24 +324,23 @@ class Stage(Ports):
 
         Unarmed stages (every stage of a run without a failover) pay nothing for it.
         """
-        in_service: dict[simpy.Event, None] = {}
-        lost: set[simpy.Event] = set()
-        serve, complete = self._serve, self._complete_callback
+        in_service: dict[InService, None] = {}
+        lost: set[InService] = set()
+        complete = self._complete_callback
 
-        def serve_tracked(item: int) -> simpy.Event:
-            completion = serve(item)
-            in_service[completion] = None
-            return completion
+        def serve_tracked(item: int) -> None:
+            service = InService(item)
+            in_service[service] = None
+            self._call_at(self.env.now + self._next_service_ns(), complete_unless_lost, service)
 
-        def complete_unless_lost(event: simpy.Event) -> None:
-            if event in lost:
-                lost.discard(event)
+        def complete_unless_lost(service: InService) -> None:
+            if service in lost:
+                lost.discard(service)
                 return
-            del in_service[event]
-            complete(event)
+            del in_service[service]
+            complete(service.item)
 
         self._serve = serve_tracked  # type: ignore[method-assign]
-        self._complete_callback = complete_unless_lost
         self._in_service, self._lost_completions = in_service, lost
 
     def crash(self) -> list[int]:
@@ -340,7 +350,7 @@ class Stage(Ports):
         Their pending completions are ignored when they fire. Needs :meth:`arm_crash`.
         """
         in_service = self._in_service
-        lost = [int(event.value) for event in in_service]  # type: ignore[arg-type]
+        lost = [service.item for service in in_service]
         self._lost_completions.update(in_service)
         in_service.clear()
         lost.extend(self._queue)
