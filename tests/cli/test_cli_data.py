@@ -111,10 +111,20 @@ def test_truncated_and_duplicate_column_files_exit_2(tmp_path: Path, small_ticks
             f"error: {dup}: column 'side' appears more than once (column names must be unique)")
 
 
-def test_data_validate_on_a_csv_exits_2_with_one_line(tmp_path: Path) -> None:
+def test_data_validate_on_a_csv_without_a_mapping_exits_2_with_one_line(tmp_path: Path) -> None:
     csv = tmp_path / "ticks.csv"
     csv.write_text("ts,symbol,action\n1,A,add\n")
     result = runner.invoke(app, ["data", "validate", str(csv)])
+    assert result.exit_code == 2
+    assert _one_error_line(result.output) == (
+        f"error: {csv}: a CSV file is checked through its mapping: give --map or --map-file "
+        "(see docs/data.md)")
+
+
+def test_data_inspect_on_a_csv_points_to_the_importers(tmp_path: Path) -> None:
+    csv = tmp_path / "ticks.csv"
+    csv.write_text("ts,symbol,action\n1,A,add\n")
+    result = runner.invoke(app, ["data", "inspect", str(csv)])
     assert result.exit_code == 2
     assert _one_error_line(result.output) == (
         f"error: {csv}: not a readable Parquet file (Parquet magic bytes not found in footer. "
