@@ -68,6 +68,7 @@ thead th { background: #f4f4f4; }
 figure { margin: 1rem 0 2rem; } figure img { max-width: 100%; height: auto; }
 figcaption { font-size: 0.9rem; color: #555; }
 .meta { color: #666; font-size: 0.85rem; }
+#counters td, #inputs td { text-align: left; } details pre { font-size: 0.8rem; }
 """
 
 
