@@ -112,7 +112,9 @@ def _run_and_summarize(scenario: Path, set_: list[str], budget_file: Any, out: P
     from sim.report.budget import check_failover_lines, scenario_budget
     from sim.runner import run_scenario
     from sim.scenario import load_scenario
+    from sim.scenario.loader import resolve_scenario_name
 
+    scenario = resolve_scenario_name(scenario)  # a bundled name: its file, for budget lines
     loaded = load_scenario(scenario, set_)
     lines = budget_file or scenario_budget(loaded.budget, scenario)  # names file:line
     has_failover = any(fault.kind == "failover" for fault in loaded.faults)

@@ -12,7 +12,8 @@ from sim.cli.base import app, emit, fail
 from sim.errors import SimError
 from sim.units import format_ns
 
-SCENARIOS_DIR = Path("scenarios")
+SCENARIOS_DIR: Path | None = None
+"""``sim scenarios`` default folder; ``None`` is the bundled scenarios (:mod:`sim.examples`)."""
 
 
 def render_summary_table(summary: dict[str, Any]) -> str:
@@ -71,20 +72,29 @@ def run(
 
 @app.command("scenarios")
 def list_scenarios(
-    folder: Annotated[Path, typer.Option(help="Folder to list.")] = SCENARIOS_DIR,
+    folder: Annotated[Path | None, typer.Option(help="Folder to list (default: the bundled "
+                                                "scenarios, from any directory).")]
+    = SCENARIOS_DIR,
 ) -> None:
-    """List bundled scenarios with their one-line description."""
+    """List scenarios with their one-line description: the bundled ones, or those in --folder.
+
+    A bundled scenario is listed by name, which ``sim run NAME`` accepts as it is.
+    """
+    from sim.examples import scenarios_dir
     from sim.scenario import load_scenario
 
+    bundled = folder is None
+    folder = scenarios_dir() if folder is None else folder
     if not folder.is_dir():
-        fail(f"{folder}: no such folder; run from the repository root or pass --folder")
+        fail(f"{folder}: no such folder; pass --folder DIR, or omit it for the bundled scenarios")
     files = sorted(path for path in folder.rglob("*.toml") if path.is_file())
     if not files:
         fail(f"no scenario files under {folder}")
-    width = max(len(str(p.relative_to(folder))) for p in files)
-    for path in files:
+    names = [path.stem if bundled else str(path.relative_to(folder)) for path in files]
+    width = max(len(name) for name in names)
+    for name, path in zip(names, files, strict=True):
         try:
             description = load_scenario(path).description.strip().splitlines()[0:1]
         except SimError as exc:
             description = [f"(invalid: {str(exc).splitlines()[-1].strip()})"]
-        emit(f"{path.relative_to(folder)!s:<{width}}  {''.join(description)}")
+        emit(f"{name:<{width}}  {''.join(description)}")

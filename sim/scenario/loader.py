@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -25,7 +26,7 @@ def load_scenario(path: Path | str, overrides: Iterable[str] = ()) -> Scenario:
         ScenarioError: missing file, bad TOML, extends cycle, bad override, or a
             schema violation; the message names the file, key path and value.
     """
-    path = Path(path)
+    path = resolve_scenario_name(path)
     raw = _read_with_parents(path, seen=())
     overrides = list(overrides)
     scenario = scenario_from_dict(raw, source=str(path))
@@ -38,6 +39,34 @@ def load_scenario(path: Path | str, overrides: Iterable[str] = ()) -> Scenario:
         _resolve_paths(resolved, path.parent)
         scenario = scenario_from_dict(resolved, source=f"{path} (with --set overrides)")
     return scenario
+
+
+def resolve_scenario_name(path: Path | str) -> Path:
+    """``path`` itself, or the bundled scenario it names (``baseline`` -> its installed file).
+
+    A bare name (no folder, no suffix) that is not an existing file is looked up among
+    the scenarios shipped in :mod:`sim.examples`, so ``sim run baseline`` works from any
+    directory.
+
+    Raises:
+        ScenarioError: a bare name that is neither a file nor a bundled scenario; the
+            message lists the bundled names.
+    """
+    path = Path(path)
+    text = str(path)
+    if path.exists() or path.suffix or "/" in text or "\\" in text:
+        return path
+    from sim.examples import bundled_scenarios
+
+    bundled = bundled_scenarios()
+    if text in bundled:
+        return bundled[text]
+    near = difflib.get_close_matches(text, list(bundled), n=1)
+    hint = f"did you mean {near[0]!r}? " if near else ""
+    raise ScenarioError(
+        f"scenario not found: {text!r} is neither a file nor a bundled scenario; {hint}give a "
+        f".toml file or one of: {', '.join(bundled) or '(none installed)'} (`sim scenarios`)"
+    )
 
 
 def scenario_from_dict(raw: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
