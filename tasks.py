@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Project tasks that need nothing but python3: ``demo`` and ``test``.
 
-Each task creates (or refreshes, when pyproject.toml changed) the local virtual
-environment ``.venv`` with ticktwin and its dev tools, then runs:
+Each task creates (or refreshes, when pyproject.toml, setup.py or
+requirements-lock.txt changed) the local virtual environment ``.venv``: the pinned
+test environment from requirements-lock.txt (so golden digests reproduce), then
+ticktwin itself in editable mode without resolving dependencies again. Then it runs:
 
     python3 tasks.py demo   # the baseline scenario on the bundled sample -> reports/
     python3 tasks.py test   # ruff, mypy, the baseline budget (sim check), the whole pytest suite
@@ -29,19 +31,27 @@ def _run(*args: str | Path) -> None:
         sys.exit(completed.returncode)
 
 
+LOCK = ROOT / "requirements-lock.txt"
+STAMPED = ("pyproject.toml", "setup.py", "requirements-lock.txt")
+"""Files whose content decides the environment: a change to any of them reinstalls."""
+
+
 def ensure_venv() -> None:
-    """Create .venv and install the project with dev extras when pyproject.toml changed."""
+    """Create .venv from the lock file and install the project, when a stamped file changed."""
     if sys.version_info < (3, 11):  # noqa: UP036 - tasks.py may run under an old python3
         sys.exit("ticktwin needs Python 3.11 or newer")
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
-    stamp = VENV / f".stamp-{digest}"
+    hasher = hashlib.sha256()
+    for name in STAMPED:
+        hasher.update(name.encode() + b"\0" + (ROOT / name).read_bytes() + b"\0")
+    stamp = VENV / f".stamp-{hasher.hexdigest()[:16]}"
     if stamp.exists():
         return
     if not (BIN / "python").exists():
         print(f"+ creating {VENV}", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     _run(BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    _run(BIN / "python", "-m", "pip", "install", "--quiet", "-e", ".[dev]")
+    _run(BIN / "python", "-m", "pip", "install", "--quiet", "-r", LOCK)
+    _run(BIN / "python", "-m", "pip", "install", "--quiet", "--no-deps", "-e", ".")
     for old in VENV.glob(".stamp-*"):
         old.unlink()
     stamp.touch()
