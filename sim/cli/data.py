@@ -202,3 +202,16 @@ def import_table_command(
         "prices_scaled": prices_scaled})
     result = import_table(source, out, mapping)
     emit(f"wrote {result.rows} events to {out}, symbols {', '.join(result.symbols)}")
+
+
+@import_app.command("dbn")
+def import_dbn_command(
+    source: Annotated[Path, typer.Argument(help="Databento MBO file (.dbn or .dbn.zst).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output canonical Parquet file.")],
+) -> None:
+    """Convert a Databento MBO file into canonical L3 events (prices at scale 1e9)."""
+    from sim.data.import_dbn import import_dbn
+
+    stats = import_dbn(source, out)
+    emit(f"wrote {stats.rows_written} events from {stats.records} records to {out}")
+    emit(json.dumps(dataclasses.asdict(stats), indent=2))

@@ -69,3 +69,20 @@ def test_import_table_without_a_mapping_exits_2(tmp_path: Path) -> None:
                                  str(tmp_path / "o.parquet")])
     assert result.exit_code == 2
     assert "give the column mapping" in result.output
+
+
+def test_import_dbn_prints_counts_and_bad_input_exits_2(tmp_path: Path) -> None:
+    from tests.unit.data.test_import_dbn import _flow, _write
+
+    source = _write(tmp_path, _flow())
+    out = tmp_path / "out.parquet"
+    result = runner.invoke(app, ["data", "import", "dbn", str(source), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"wrote 10 events from 10 records to {out}\n")
+    source.write_bytes(source.read_bytes()[:-3])
+    result = runner.invoke(app, ["data", "import", "dbn", str(source), "-o",
+                                 str(tmp_path / "cut.parquet")])
+    assert result.exit_code == 2
+    assert result.output == (f"error: {source}: truncated: record 10 is incomplete (53 bytes "
+                             "at the end of the file)\n")
+    assert not (tmp_path / "cut.parquet").exists()
