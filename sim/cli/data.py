@@ -215,3 +215,23 @@ def import_dbn_command(
     stats = import_dbn(source, out)
     emit(f"wrote {stats.rows_written} events from {stats.records} records to {out}")
     emit(json.dumps(dataclasses.asdict(stats), indent=2))
+
+
+@import_app.command("binance")
+def import_binance_command(
+    source: Annotated[Path, typer.Argument(help="Capture: '<local ns> <JSON>' lines, gzip.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output canonical L2 Parquet file.")],
+    price_scale: Annotated[int | None, typer.Option(
+        "--price-scale", help="Power of ten (default: the smallest holding every price).")
+    ] = None,
+    qty_scale: Annotated[int | None, typer.Option(
+        "--qty-scale", help="Power of ten (default: the smallest holding every quantity).")
+    ] = None,
+) -> None:
+    """Convert a Binance depth/trade capture into canonical L2 levels and trades."""
+    from sim.data.import_binance import import_binance
+
+    stats = import_binance(source, out, price_scale=price_scale, qty_scale=qty_scale)
+    emit(f"wrote {stats.rows_written} rows ({stats.level_rows} level, {stats.trades} trade) "
+         f"from {stats.lines} lines to {out}")
+    emit(json.dumps(dataclasses.asdict(stats), indent=2))

@@ -86,3 +86,21 @@ def test_import_dbn_prints_counts_and_bad_input_exits_2(tmp_path: Path) -> None:
     assert result.output == (f"error: {source}: truncated: record 10 is incomplete (53 bytes "
                              "at the end of the file)\n")
     assert not (tmp_path / "cut.parquet").exists()
+
+
+def test_import_binance_prints_counts_and_a_gap_exits_2(tmp_path: Path) -> None:
+    from tests.unit.data.test_import_binance import _diff, _spot
+    from tests.unit.data.test_import_binance import _write as write_capture
+
+    source = write_capture(tmp_path, _spot())
+    out = tmp_path / "out.parquet"
+    result = runner.invoke(app, ["data", "import", "binance", str(source), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"wrote 8 rows (6 level, 2 trade) from 7 lines to {out}\n")
+    gap = write_capture(tmp_path, [*_spot()[:5], _diff(200, 105, 110, [], [])], "gap.gz")
+    result = runner.invoke(app, ["data", "import", "binance", str(gap), "-o",
+                                 str(tmp_path / "gap.parquet")])
+    assert result.exit_code == 2
+    assert result.output == (f"error: {gap}: line 6: sequence gap: depth diff U=105 does not "
+                             "follow u=103 of line 2; updates were lost\n")
+    assert not (tmp_path / "gap.parquet").exists()
