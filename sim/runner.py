@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,9 @@ from sim.scenario.inject import check_injections
 from sim.scenario.schema import Scenario, VolumeMode, check_scenario_faults
 
 DEFAULT_REPORTS_ROOT = Path("reports")
+LABEL_MAX_CHARS = 96
+"""Longest overrides part of a default run folder name (file systems allow 255 bytes)."""
+_UNSAFE = re.compile(r"[^A-Za-z0-9._=+,@-]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +154,35 @@ def fault_windows(scenario: Scenario, origin_ns: int,
     return windows
 
 
+def run_folder_name(name: str, overrides: Sequence[str], digest: str) -> str:
+    """``<name>+<key>=<value>+...-<digest8>``: a default run folder that says what was set.
+
+    Characters unsafe in file names become ``_``; the overrides part is cut at
+    ``LABEL_MAX_CHARS`` (ending in ``~``), and the digest keeps names distinct.
+    """
+    label = "".join(f"+{_UNSAFE.sub('_', override.strip())}" for override in overrides)
+    if len(label) > LABEL_MAX_CHARS:
+        label = label[:LABEL_MAX_CHARS - 1] + "~"
+    return f"{name}{label}-{digest[:8]}"
+
+
+def run_identity(scenario: Scenario, infos: list[SourceInfo]
+                 ) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
+    """The canonical resolved scenario, its inputs and the run id (hash of both, 16 hex).
+
+    Known before the run: a sweep matches finished runs to its points by this id.
+    """
+    resolved = canonical_scenario(scenario)
+    inputs = [
+        {"name": source.name, "file": info.path.name, "rows": info.rows,
+         "fingerprint": info.fingerprint, "symbols": list(info.symbols)}
+        for source, info in zip(scenario.data.sources, infos, strict=True)
+    ]
+    run_id = hashlib.sha256(json.dumps([resolved, inputs], sort_keys=True).encode()
+                            ).hexdigest()[:16]
+    return resolved, inputs, run_id
+
+
 def _window(scenario: Scenario, infos: list[SourceInfo]) -> tuple[int, int | None]:
     """The data window ``[start, end)`` in the data's own (uncompressed) times."""
     start = min(info.first_ts_ns for info in infos) + scenario.data.offset
@@ -236,11 +269,14 @@ def run_scenario(
     progress: Callable[[int], None] | None = None,
     write_report: bool = True,
     force: bool = False,
+    overrides: Sequence[str] = (),
 ) -> RunOutcome:
     """Simulate ``scenario`` and write its run folder (default ``reports/<name>-<digest8>``).
 
     With ``write_report`` the folder also gets ``timeline.parquet``, ``plots/`` and
     ``report.html``, built inside the temporary folder before it is moved into place.
+    ``overrides`` (the ``--set`` options it was loaded with) name the default folder
+    (:func:`run_folder_name`). ``progress`` gets each feed's rows per input batch.
     An ``out_dir`` that may not be replaced (``sim.outputs``; ``force`` widens it) is
     refused before simulated time starts.
     """
@@ -249,12 +285,7 @@ def run_scenario(
         check_run_destination(out_dir, force=force, protected=inputs_used)
     infos = inspect_inputs(scenario)
     result = simulate(scenario, infos, progress)
-    resolved = canonical_scenario(scenario)
-    inputs = [
-        {"name": source.name, "file": info.path.name, "rows": info.rows,
-         "fingerprint": info.fingerprint, "symbols": list(info.symbols)}
-        for source, info in zip(scenario.data.sources, infos, strict=True)
-    ]
+    resolved, inputs, run_id = run_identity(scenario, infos)
     tables = {"orders": result.orders, "fills": result.fills,
               **{f"strategy_{name}": table for name, table in result.strategies.items()}}
     digest = run_digest(resolved, inputs, tables)
@@ -264,8 +295,7 @@ def run_scenario(
         "schema_version": SCHEMA_VERSION,
         "scenario_name": scenario.name,
         "digest": digest,
-        "run_id": hashlib.sha256(
-            json.dumps([resolved, inputs], sort_keys=True).encode()).hexdigest()[:16],
+        "run_id": run_id,
         **headline,
         "components": component_figures(result.components),
         "events": {"processed": result.events_processed,
@@ -281,7 +311,7 @@ def run_scenario(
         "scenario": resolved,
         "versions": package_versions(),
     }
-    destination = out_dir or reports_root / f"{scenario.name}-{digest[:8]}"
+    destination = out_dir or reports_root / run_folder_name(scenario.name, overrides, digest)
     interval_ns = scenario.report.timeline_interval
     run_dir = write_run_folder(
         destination, tables, summary,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -12,8 +12,13 @@ from sim.cli.base import app, emit, fail
 from sim.errors import SimError
 from sim.units import format_ns
 
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
+
 SCENARIOS_DIR: Path | None = None
 """``sim scenarios`` default folder; ``None`` is the bundled scenarios (:mod:`sim.examples`)."""
+LARGE_INPUT_ROWS = 500_000
+"""``sim run`` draws a progress bar (on a terminal) from this many input rows on."""
 
 
 def render_summary_table(summary: dict[str, Any]) -> str:
@@ -43,8 +48,9 @@ def run(
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override: KEY.PATH=VALUE.")]
     = None,
     seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.")] = None,
-    out: Annotated[Path | None, typer.Option(help="Run folder (default reports/<name>-<digest8>)."
-                                             " Must be new, empty or a previous run folder.")]
+    out: Annotated[Path | None, typer.Option(help="Run folder (default reports/<name>"
+                                             "+<overrides>-<digest8>). Must be new, empty or a "
+                                             "previous run folder.")]
     = None,
     force: Annotated[bool, typer.Option("--force", help="Replace --out even when it is not a "
                                         "previous run folder.")] = False,
@@ -52,15 +58,24 @@ def run(
     = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print summary.json to stdout.")]
     = False,
+    no_report: Annotated[bool, typer.Option("--no-report", help="Write only summary.json and "
+                                            "the tables (no timeline, plots, report.html).")]
+    = False,
 ) -> None:
     """Simulate a scenario and write its report folder."""
+    from sim.progress import progress_bar
     from sim.runner import run_scenario
     from sim.scenario import load_scenario
 
     overrides = list(set_ or [])
     if seed is not None:
         overrides.append(f"seed={seed}")
-    outcome = run_scenario(load_scenario(scenario, overrides), out_dir=out, force=force)
+    loaded = load_scenario(scenario, overrides)
+    rows = input_rows(loaded)
+    with progress_bar("simulating", rows, enabled=None if rows >= LARGE_INPUT_ROWS else False
+                      ) as bar:
+        outcome = run_scenario(loaded, out_dir=out, force=force, overrides=overrides,
+                               write_report=not no_report, progress=bar.advance)
     if as_json:
         emit(json.dumps(outcome.summary, indent=2))
     elif quiet:
@@ -68,6 +83,21 @@ def run(
     else:
         emit(render_summary_table(outcome.summary))
         emit(f"\ndigest {outcome.summary['digest'][:16]}  wrote {outcome.run_dir}")
+
+
+def input_rows(scenario: Scenario) -> int:
+    """Rows the run will replay at most (Parquet metadata x replicate copies; 0 if unknown)."""
+    import pyarrow.parquet as pq
+
+    from sim.scenario.schema import VolumeMode
+
+    try:
+        rows = sum(int(pq.read_metadata(source.path).num_rows)
+                   for source in scenario.data.sources)
+    except (OSError, ValueError):
+        return 0  # the run itself reports the bad file
+    volume = scenario.data.volume
+    return rows * (volume.multiplier if volume.mode is VolumeMode.REPLICATE else 1)
 
 
 @app.command("scenarios")

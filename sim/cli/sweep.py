@@ -1,16 +1,21 @@
-"""``sim sweep``: one scenario run once per value of one or more keys; a table and a plot."""
+"""``sim sweep``: one scenario run once per grid point and seed; a table, plots and a page."""
 
 from __future__ import annotations
 
-import sys
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
 import pyarrow as pa
 import typer
 
-from sim.cli.base import app, emit
+from sim.cli.base import EXIT_CHECK_FAILED, app, emit, fail
 from sim.units import format_ns
+
+SHOWN = ("end_to_end_p50_ns", "end_to_end_p99_ns", "end_to_end_p99_9_ns", "fill_rate",
+         "reject_rate", "orders")
+TITLES = {"end_to_end_p50_ns": "e2e p50", "end_to_end_p99_ns": "e2e p99",
+          "end_to_end_p99_9_ns": "e2e p99.9"}
 
 
 def _cell(column: str, value: Any) -> str:
@@ -26,44 +31,79 @@ def _cell(column: str, value: Any) -> str:
 
 def render_sweep_table(table: pa.Table, keys: list[str]) -> str:
     """The compact table printed after a sweep: varied values, then the figures per run."""
-    shown = [*keys, "end_to_end_p50_ns", "end_to_end_p99_ns", "fill_rate", "reject_rate",
-             "orders", *(name for name in table.column_names if "." in name
-                         and name.rsplit(".", 1)[-1] in ("net_pnl", "fills", "fill_rate")),
+    lead = [*keys, "seed", "status"]
+    shown = [*lead, *SHOWN, *(name for name in table.column_names if "." in name
+                              and name.rsplit(".", 1)[-1] in ("net_pnl", "fills", "fill_rate")),
              "digest"]
-    titles = {"end_to_end_p50_ns": "e2e p50", "end_to_end_p99_ns": "e2e p99"}
-    rows = [[titles.get(name, name) for name in shown]]
+    rows = [[TITLES.get(name, name) for name in shown]]
     rows += [[_cell(name, record[name])[:12 if name == "digest" else None] for name in shown]
              for record in table.select(shown).to_pylist()]
     widths = [max(len(row[index]) for row in rows) for index in range(len(shown))]
-    lines = ["  ".join(cell.rjust(width) if position >= len(keys) else cell.ljust(width)
+    lines = ["  ".join(cell.rjust(width) if position >= len(lead) else cell.ljust(width)
                        for position, (cell, width) in enumerate(zip(row, widths, strict=True)))
              for row in rows]
     lines.insert(1, "-" * len(lines[0]))
     return "\n".join(lines)
 
 
+def render_failures(table: pa.Table) -> list[str]:
+    """One line per failed run: its index and why."""
+    return [f"run {row['run']} failed: {row['error']}" for row in
+            table.select(["run", "status", "error"]).to_pylist() if row["status"] == "failed"]
+
+
 @app.command()
 def sweep(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
-    vary: Annotated[list[str], typer.Option("--vary", help="KEY.PATH=V1,V2,...: run once per "
-                                            "value (repeat for a grid; first varies slowest).")],
     out: Annotated[Path, typer.Option(help="Sweep folder. Must be new, empty or a previous "
                                       "sweep or run folder.")],
+    grid: Annotated[list[str] | None, typer.Option(
+        "--grid", "--vary", help="KEY.PATH=V1,V2,...: run once per value (repeat for a grid; "
+        "first varies slowest). --vary is an alias.")] = None,
+    seeds: Annotated[int, typer.Option(help="Runs per grid point: seeds scenario seed + "
+                                       "0..N-1.", min=1)] = 1,
+    executor: Annotated[str, typer.Option(help="local (a process pool) or dask.")] = "local",
+    address: Annotated[str | None, typer.Option(help="Dask scheduler, tcp://HOST:PORT "
+                                                "(--executor dask; default: a LocalCluster).")]
+    = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (default: the "
+                                                "machine's cores).", min=1)] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Keep the finished runs in --out; "
+                                         "run only missing or failed ones.")] = False,
+    full_reports: Annotated[bool, typer.Option("--full-reports", help="Give every run its "
+                                               "plots and report.html too.")] = False,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override for every run: "
                                                    "KEY.PATH=VALUE.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace --out even when it is not a "
                                         "previous sweep or run folder.")] = False,
 ) -> None:
-    """Run a scenario once per --vary value; write sweep.parquet/csv/png and print a table."""
-    from sim.sweep import Point, run_sweep
+    """Run a scenario once per --grid point and seed; write results.parquet, plots, HTML."""
+    from sim.progress import progress_bar
+    from sim.sweep import Executor, SweepOptions, run_sweep
 
-    def progress(point: Point, total: int) -> None:
-        if sys.stderr.isatty():
-            values = ", ".join(point.overrides())
-            typer.echo(f"run {point.index + 1}/{total}: {values}", err=True)
+    if executor not in {kind.value for kind in Executor}:
+        fail(f"--executor {executor!r}: use local or dask")
+    if address is not None and executor != Executor.DASK:
+        fail("--address: needs --executor dask")
+    options = SweepOptions(sets=list(set_ or []), seeds=seeds, executor=Executor(executor),
+                           workers=workers or os.cpu_count() or 1, address=address,
+                           resume=resume, full_reports=full_reports, force=force)
+    with progress_bar("sweep", None) as bar:
 
-    outcome = run_sweep(scenario, vary, out, sets=list(set_ or []), force=force,
-                        progress=progress)
+        def progress(finished: int, total: int) -> None:
+            if finished == 0:
+                bar.total(total)
+            else:
+                bar.advance(1)
+
+        outcome = run_sweep(scenario, list(grid or []), out, options, progress)
     emit(render_sweep_table(outcome.table, [axis.key for axis in outcome.axes]))
-    emit(f"\n{outcome.table.num_rows} runs  wrote {outcome.folder} (sweep.parquet, sweep.csv, "
-         "sweep.png, runs/)")
+    kept = outcome.table.num_rows - outcome.ran
+    emit(f"\n{outcome.table.num_rows} runs ({outcome.ran} ran, {kept} kept from before)  "
+         f"wrote {outcome.folder} (results.parquet, results.csv, sweep.png, sweep.html, runs/)")
+    failures = render_failures(outcome.table)
+    if failures:
+        emit("\n".join(failures))
+        emit(f"{len(failures)} of {outcome.table.num_rows} runs failed; rerun them with "
+             "--resume")
+        raise typer.Exit(EXIT_CHECK_FAILED)

@@ -1,10 +1,11 @@
-"""The grid of a sweep: ``--vary KEY=V1,V2,...`` options expanded into run points.
+"""The grid of a sweep: ``--grid KEY=V1,V2,...`` options (and seeds) expanded into run points.
 
 A point is a list of ``KEY=VALUE`` overrides, applied exactly as ``--set`` applies
 them (:func:`sim.scenario.load_scenario`), so every value a ``--set`` accepts works
 here and means the same. Values are split on commas outside brackets, braces and
 quotes, so a TOML array or inline table can be one value (``k=[1,2],[3,4]``).
-Points come in the order given: the first ``--vary`` key varies slowest.
+Points come in the order given: the first ``--grid`` key varies slowest, the seed
+(``--seeds N``: the scenario's seed + 0..N-1) fastest.
 """
 
 from __future__ import annotations
@@ -36,10 +37,13 @@ class Point:
     index: int
     values: tuple[tuple[str, str], ...]
     """``(key, value as given)`` per axis, in axis order."""
+    seed: int | None = None
+    """The seed of this run when ``--seeds`` asks for several (None: the scenario's own)."""
 
     def overrides(self) -> list[str]:
-        """The point as ``--set`` overrides (``key=value``)."""
-        return [f"{key}={value}" for key, value in self.values]
+        """The point as ``--set`` overrides (``key=value``; ``seed=N`` last when set)."""
+        seed = [] if self.seed is None else [f"seed={self.seed}"]
+        return [*(f"{key}={value}" for key, value in self.values), *seed]
 
 
 def split_values(text: str) -> list[str]:
@@ -67,48 +71,53 @@ def split_values(text: str) -> list[str]:
 
 
 def parse_axis(option: str) -> Axis:
-    """One ``--vary KEY=V1,V2,...`` option; raises ``ScenarioError`` naming it when malformed."""
+    """One ``--grid KEY=V1,V2,...`` option; raises ``ScenarioError`` naming it when malformed."""
     key, sep, text = option.partition("=")
     key = key.strip()
     if not sep or not key or not text.strip():
-        raise ScenarioError(f"--vary {option!r}: expected KEY=V1,V2,..., e.g. "
+        raise ScenarioError(f"--grid {option!r}: expected KEY=V1,V2,..., e.g. "
                             "topology.gateway.workers=1,2,4")
     values = split_values(text)
     if any(not value for value in values):
-        raise ScenarioError(f"--vary {option!r}: {key}: an empty value (two commas in a row, or "
+        raise ScenarioError(f"--grid {option!r}: {key}: an empty value (two commas in a row, or "
                             "one at an end); list each value once")
     repeated = sorted({value for value in values if values.count(value) > 1})
     if repeated:
-        raise ScenarioError(f"--vary {option!r}: {key}: {repeated[0]!r} is listed twice; list "
+        raise ScenarioError(f"--grid {option!r}: {key}: {repeated[0]!r} is listed twice; list "
                             "each value once")
     return Axis(key, tuple(values))
 
 
-def expand(options: Sequence[str], sets: Sequence[str] = ()) -> tuple[list[Axis], list[Point]]:
-    """The axes of ``options`` and their cartesian product, first axis slowest.
+def expand(options: Sequence[str], sets: Sequence[str] = (), seeds: Sequence[int] = ()
+           ) -> tuple[list[Axis], list[Point]]:
+    """The axes of ``options`` and their cartesian product with ``seeds``, first axis slowest.
 
     A key may be varied once, and not also be given with ``--set`` (which value would win
-    is not obvious to a reader of the command).
+    is not obvious to a reader of the command); ``seed`` is not varied when ``seeds`` are
+    given. Without ``seeds`` every point runs at the scenario's seed.
     """
-    if not options:
-        raise ScenarioError("--vary: give at least one KEY=V1,V2,... to sweep over")
+    if not options and not seeds:
+        raise ScenarioError("--grid: give at least one KEY=V1,V2,... to sweep over")
     axes = [parse_axis(option) for option in options]
     set_keys = {override.partition("=")[0].strip() for override in sets}
     seen: set[str] = set()
     for axis in axes:
         if axis.key in seen:
-            raise ScenarioError(f"--vary {axis.key}: given twice; list all its values in one "
-                                "--vary")
+            raise ScenarioError(f"--grid {axis.key}: given twice; list all its values in one "
+                                "--grid")
         if axis.key in set_keys:
-            raise ScenarioError(f"--vary {axis.key}: also given with --set; drop one of them")
+            raise ScenarioError(f"--grid {axis.key}: also given with --set; drop one of them")
+        if axis.key == "seed" and seeds:
+            raise ScenarioError("--grid seed: also given --seeds; drop one of them")
         seen.add(axis.key)
-    count = 1
+    count = max(1, len(seeds))
     for axis in axes:
         count *= len(axis.values)
     if count > MAX_POINTS:
-        raise ScenarioError(f"--vary: {count} runs in the grid, more than {MAX_POINTS}; "
-                            "sweep fewer values")
-    combos = itertools.product(*(axis.values for axis in axes))
-    points = [Point(index, tuple(zip((axis.key for axis in axes), combo, strict=True)))
-              for index, combo in enumerate(combos)]
+        raise ScenarioError(f"--grid: {count} runs in the grid, more than {MAX_POINTS}; "
+                            "sweep fewer values or seeds")
+    seed_list: list[int | None] = list(seeds) or [None]
+    combos = itertools.product(itertools.product(*(axis.values for axis in axes)), seed_list)
+    points = [Point(index, tuple(zip((axis.key for axis in axes), values, strict=True)), seed)
+              for index, (values, seed) in enumerate(combos)]
     return axes, points

@@ -1,58 +1,56 @@
-"""One row of figures per sweep run, and the table they make (``sweep.parquet``).
+"""One row per sweep run, read back from the run folders on disk (``results.parquet``).
 
-Columns, in this order: ``run`` (the point's index, also its folder ``runs/<run>``);
-per varied key its value as given (text) and, when every value is a duration, its
-resolved int ns as ``<key>_ns``; ``digest``; ``end_to_end_p50_ns``,
-``end_to_end_p99_ns``, ``fill_rate``, ``reject_rate``, ``orders`` (new orders
-submitted); per strategy ``<name>.net_pnl`` and ``<name>.fills`` (from its
-``strategy.<name>`` counters) and ``<name>.fill_rate`` (its fills per new order it
-sent, from ``orders``; a fill is one execution, so an order filled in pieces counts
-more than once). The types are fixed by this module, not inferred, so a sweep whose
-runs all lack a figure still writes the same schema.
+Columns, in this order: ``run`` (the point's index); per varied key its value as given
+(text) and, when every value is a duration, its resolved int ns as ``<key>_ns``;
+``seed`` (an int; a ``--grid seed=...`` has no text column of its own); ``status``
+(``ok`` or ``failed``), ``error`` (why, '' when ok), ``run_folder`` (``runs/<name>``);
+``digest`` and ``run_id``; the end-to-end latency ``p50``, ``p90``, ``p99``, ``p99_9``
+and ``max`` in ns; ``requests_per_s``, ``orders`` (new orders
+submitted), ``fill_rate``, ``reject_rate``, ``lost``; per stage (a component with
+``busy_ns`` and ``workers``, sorted) ``<stage>.p99_ns`` and ``<stage>.utilisation``
+(busy time over workers x simulated time); per strategy ``<name>.net_pnl``,
+``<name>.fills`` and ``<name>.fill_rate`` (fills per new order it sent). Types are fixed
+here, not inferred, and nothing depends on the executor, the host or the wall clock,
+so the same sweep gives the same bytes wherever it ran.
 """
 
 from __future__ import annotations
 
+import json
 import tomllib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from pydantic import BaseModel
 
 from sim.errors import UnitError
 from sim.report.summary import NEW_ORDER_LABELS
 from sim.scenario.schema import Scenario
-from sim.sweep.grid import Axis, Point
+from sim.sweep.grid import Axis
+from sim.sweep.task import RunRecord
 from sim.units import parse_duration_ns
 
+PERCENTILES = ("p50", "p90", "p99", "p99_9", "max")
 HEADLINE: tuple[tuple[str, pa.DataType], ...] = (
     ("digest", pa.string()),
-    ("end_to_end_p50_ns", pa.int64()),
-    ("end_to_end_p99_ns", pa.int64()),
+    ("run_id", pa.string()),
+    *((f"end_to_end_{stat}_ns", pa.int64()) for stat in PERCENTILES),
+    ("requests_per_s", pa.float64()),
+    ("orders", pa.int64()),
     ("fill_rate", pa.float64()),
     ("reject_rate", pa.float64()),
-    ("orders", pa.int64()),
+    ("lost", pa.int64()),
 )
 STRATEGY_FIGURES: tuple[tuple[str, pa.DataType], ...] = (
     ("net_pnl", pa.int64()),
     ("fills", pa.int64()),
     ("fill_rate", pa.float64()),
 )
-
-
-@dataclass(frozen=True, slots=True)
-class RunFigures:
-    """What one run contributes to the table: its resolved axis values and figures."""
-
-    given: tuple[str, ...]
-    """The value of each varied key as given on the command line."""
-    resolved: tuple[Any, ...]
-    """The value of each varied key in the validated scenario (durations as int ns)."""
-    figures: dict[str, Any]
-    """Headline and ``<strategy>.<figure>`` columns."""
+NOT_RUN = "not run: the sweep stopped before this run finished; rerun it with --resume"
 
 
 def resolved_value(scenario: Scenario, key: str) -> Any:
@@ -88,23 +86,41 @@ def _duration_ns(given: str, resolved: Any) -> int | None:
         return None
 
 
-def run_figures(scenario: Scenario, point: Point, summary: dict[str, Any],
-                orders: pa.Table) -> RunFigures:
-    """The row figures of one finished run (``summary.json`` and its orders table)."""
-    end_to_end = summary["latency_ns"].get("end_to_end", {})
+def duration_axes(axes: Sequence[Axis], given: Sequence[Sequence[str]],
+                  resolved: Sequence[Sequence[Any]]) -> list[bool]:
+    """Per axis: whether every value given is a duration (it gets a ``<key>_ns`` column)."""
+    return [bool(given) and all(_duration_ns(row[position], values[position]) is not None
+                                for row, values in zip(given, resolved, strict=True))
+            for position in range(len(axes))]
+
+
+def read_run(run_dir: Path, strategy_names: Sequence[str]) -> dict[str, Any]:
+    """The figures of one finished run folder (its ``summary.json``, orders for strategies)."""
+    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    latency = summary["latency_ns"]
+    end_to_end = latency.get("end_to_end", {})
+    throughput = summary.get("throughput", {})
     figures: dict[str, Any] = {
-        "digest": summary["digest"],
-        "end_to_end_p50_ns": end_to_end.get("p50"),
-        "end_to_end_p99_ns": end_to_end.get("p99"),
+        "digest": summary["digest"], "run_id": summary["run_id"],
+        **{f"end_to_end_{stat}_ns": end_to_end.get(stat) for stat in PERCENTILES},
+        "requests_per_s": throughput.get("requests_per_s"),
+        "orders": summary["orders"]["submitted"],
         "fill_rate": summary["orders"]["fill_rate"],
         "reject_rate": summary["orders"]["reject_rate"],
-        "orders": summary["orders"]["submitted"],
+        "lost": summary["orders"]["lost"],
     }
-    for strategy in scenario.strategies:
-        figures |= _strategy_figures(strategy.name, summary, orders)
-    given = tuple(value for _, value in point.values)
-    resolved = tuple(resolved_value(scenario, key) for key, _ in point.values)
-    return RunFigures(given, resolved, figures)
+    duration = throughput.get("sim_duration_ns") or 0
+    for stage, counters in summary["components"].items():
+        if "busy_ns" in counters and "workers" in counters:
+            figures[f"{stage}.p99_ns"] = latency.get(stage, {}).get("p99")
+            capacity = counters["workers"] * duration
+            figures[f"{stage}.utilisation"] = (round(counters["busy_ns"] / capacity, 6)
+                                               if capacity else None)
+    if strategy_names:
+        orders = pq.read_table(run_dir / "orders.parquet", columns=["action", "source"])
+        for name in strategy_names:
+            figures |= _strategy_figures(name, summary, orders)
+    return figures
 
 
 def _strategy_figures(name: str, summary: dict[str, Any], orders: pa.Table) -> dict[str, Any]:
@@ -120,26 +136,44 @@ def _strategy_figures(name: str, summary: dict[str, Any], orders: pa.Table) -> d
             f"{name}.fill_rate": round(fills / sent, 6) if sent else 0.0}
 
 
-def duration_axes(axes: Sequence[Axis], runs: Sequence[RunFigures]) -> list[bool]:
-    """Per axis: whether every value given is a duration (it gets a ``<key>_ns`` column)."""
-    return [bool(runs) and all(_duration_ns(run.given[position], run.resolved[position])
-                               is not None for run in runs)
-            for position in range(len(axes))]
+def stage_names(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Stages that have a utilisation figure in any row, sorted."""
+    return sorted({column.removesuffix(".utilisation") for row in rows for column in row
+                   if column.endswith(".utilisation")})
 
 
-def sweep_table(axes: Sequence[Axis], runs: Sequence[RunFigures],
-                strategy_names: Sequence[str]) -> pa.Table:
-    """The sweep's table: one row per run, columns as in the module note."""
-    columns: dict[str, pa.Array] = {"run": pa.array(range(len(runs)), pa.int64())}
-    for position, (axis, is_duration) in enumerate(zip(axes, duration_axes(axes, runs),
-                                                        strict=True)):
-        columns[axis.key] = pa.array([run.given[position] for run in runs], pa.string())
+def results_table(axes: Sequence[Axis], given: Sequence[Sequence[str]],
+                  resolved: Sequence[Sequence[Any]], seeds: Sequence[int],
+                  records: Sequence[RunRecord | None], figures: Sequence[Mapping[str, Any]],
+                  strategy_names: Sequence[str]) -> pa.Table:
+    """The sweep's table, one row per point in index order; columns as in the module note.
+
+    ``figures`` holds :func:`read_run`'s dict for an ok run and ``{}`` for the others;
+    ``records`` None means the run never reported (``NOT_RUN``).
+    """
+    count = len(records)
+    columns: dict[str, pa.Array] = {"run": pa.array(range(count), pa.int64())}
+    flags = duration_axes(axes, given, resolved)
+    for position, (axis, is_duration) in enumerate(zip(axes, flags, strict=True)):
+        if axis.key == "seed":
+            continue  # the seed column below (int) says it
+        columns[axis.key] = pa.array([row[position] for row in given], pa.string())
         if is_duration:
-            columns[f"{axis.key}_ns"] = pa.array([run.resolved[position] for run in runs],
+            columns[f"{axis.key}_ns"] = pa.array([row[position] for row in resolved],
                                                  pa.int64())
+    columns["seed"] = pa.array(seeds, pa.int64())
+    columns["status"] = pa.array([record.status if record else "failed" for record in records],
+                                 pa.string())
+    columns["error"] = pa.array([record.error if record else NOT_RUN for record in records],
+                                pa.string())
+    columns["run_folder"] = pa.array([f"runs/{record.run_folder}" if record and
+                                      record.run_folder else "" for record in records],
+                                     pa.string())
     fields = list(HEADLINE)
+    for stage in stage_names(figures):
+        fields += [(f"{stage}.p99_ns", pa.int64()), (f"{stage}.utilisation", pa.float64())]
     for name in strategy_names:
         fields += [(f"{name}.{figure}", kind) for figure, kind in STRATEGY_FIGURES]
     for column, kind in fields:
-        columns[column] = pa.array([run.figures.get(column) for run in runs], kind)
+        columns[column] = pa.array([row.get(column) for row in figures], kind)
     return pa.table(columns)

@@ -35,6 +35,11 @@ def sim_run(scenario: Path, out: Path, *sets: str) -> dict[str, Any]:
     return summary
 
 
+def last_digest8(table: pl.DataFrame) -> str:
+    """The first 8 hex of the last row's digest (its run folder's suffix)."""
+    return str(table.get_column("digest")[-1])[:8]
+
+
 def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if ".partial-" in p.name or ".old-" in p.name)
 
@@ -45,7 +50,7 @@ def test_one_row_per_value_each_equal_to_its_own_run(tmp_path: Path,
     code, output = cli("sweep", small_scenario, "--vary", f"{LINK}=10us,1ms,100ms",
                        "--out", out)
     assert code == 0, output
-    table = pl.read_parquet(out / "sweep.parquet")
+    table = pl.read_parquet(out / "results.parquet")
     assert table.get_column("run").to_list() == [0, 1, 2]
     assert table.get_column(LINK).to_list() == ["10us", "1ms", "100ms"]
     assert table.get_column(f"{LINK}_ns").to_list() == [10_000, 1_000_000, 100_000_000]
@@ -57,27 +62,31 @@ def test_one_row_per_value_each_equal_to_its_own_run(tmp_path: Path,
         assert row["fill_rate"] == alone["orders"]["fill_rate"]
         assert row["reject_rate"] == alone["orders"]["reject_rate"]
         assert row["orders"] == alone["orders"]["submitted"]
-        kept = json.loads((out / "runs" / str(row["run"]) / "summary.json").read_text())
+        kept = json.loads((out / row["run_folder"] / "summary.json").read_text())
         assert kept["digest"] == alone["digest"]
     p99 = table.get_column("end_to_end_p99_ns").to_list()
     assert p99[0] < p99[1] < p99[2]  # 99.99 ms more on one hop shows in the tail
-    assert pl.read_csv(out / "sweep.csv").equals(table)
+    csv = pl.read_csv(out / "results.csv")
+    assert csv.columns == table.columns
+    shared = ["run", "digest", "end_to_end_p99_ns", "fill_rate", "gateway.utilisation"]
+    assert csv.select(shared).equals(table.select(shared))
     assert (out / "sweep.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert sorted(p.name for p in (out / "runs" / "0").iterdir()) == [
+    assert table.get_column("run_folder")[2] == f"runs/small+{LINK}=100ms-{last_digest8(table)}"
+    assert sorted(p.name for p in (out / table.get_column("run_folder")[0]).iterdir()) == [
         ".ticktwin-run", "fills.parquet", "orders.parquet", "summary.json"]
     assert "100ms" in output
-    assert f"3 runs  wrote {out}" in output
+    assert f"3 runs (3 ran, 0 kept from before)  wrote {out}" in output
     assert leftovers(tmp_path) == []
 
 
 def test_a_grid_runs_every_combination_first_key_slowest(tmp_path: Path,
                                                          small_scenario: Path) -> None:
     out = tmp_path / "grid"
-    code, output = cli("sweep", small_scenario, "--vary", "topology.gateway.workers=1,2",
-                       "--vary", f"{LINK}=5us,50us", "--set", "risk.max_order_qty=100",
+    code, output = cli("sweep", small_scenario, "--grid", "topology.gateway.workers=1,2",
+                       "--grid", f"{LINK}=5us,50us", "--set", "risk.max_order_qty=100",
                        "--out", out)
     assert code == 0, output
-    table = pl.read_parquet(out / "sweep.parquet")
+    table = pl.read_parquet(out / "results.parquet")
     assert table.select("topology.gateway.workers", LINK).rows() == [
         ("1", "5us"), ("1", "50us"), ("2", "5us"), ("2", "50us")]
     assert "topology.gateway.workers_ns" not in table.columns  # a count, not a duration
@@ -89,12 +98,12 @@ def test_a_grid_runs_every_combination_first_key_slowest(tmp_path: Path,
 
 def test_the_same_sweep_gives_the_same_bytes_and_replaces_itself(tmp_path: Path,
                                                                  small_scenario: Path) -> None:
-    args = ("sweep", small_scenario, "--vary", "seed=1,2")
+    args = ("sweep", small_scenario, "--grid", "seed=1,2")
     assert cli(*args, "--out", tmp_path / "a")[0] == 0
     assert cli(*args, "--out", tmp_path / "b")[0] == 0
-    for name in ("sweep.parquet", "sweep.csv", "sweep.png"):
+    for name in ("results.parquet", "results.csv", "sweep.png", "sweep.html"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
-    digests = pl.read_parquet(tmp_path / "a" / "sweep.parquet").get_column("digest")
+    digests = pl.read_parquet(tmp_path / "a" / "results.parquet").get_column("digest")
     assert digests.n_unique() == 2
     code, output = cli(*args, "--out", tmp_path / "a")  # a previous sweep: no --force needed
     assert code == 0, output
@@ -102,15 +111,15 @@ def test_the_same_sweep_gives_the_same_bytes_and_replaces_itself(tmp_path: Path,
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--vary", "topology.gateway.wrkers=1,2"], "topology.gateway.wrkers: unknown key"),
-    (["--vary", "topology.gateway.workers=1,0"],
-     "--vary topology.gateway.workers=0: "),
-    (["--vary", f"{LINK}=10us,fast"], f"{LINK}: cannot parse duration 'fast'"),
-    (["--vary", "data.sources.3.route=full"], "data.sources.3: no item '3' in a list of 1"),
-    (["--vary", "topology.gateway.workers"], "--vary 'topology.gateway.workers': expected KEY="),
+    (["--grid", "topology.gateway.wrkers=1,2"], "topology.gateway.wrkers: unknown key"),
+    (["--grid", "topology.gateway.workers=1,0"],
+     "--grid topology.gateway.workers=0: "),
+    (["--grid", f"{LINK}=10us,fast"], f"{LINK}: cannot parse duration 'fast'"),
+    (["--grid", "data.sources.3.route=full"], "data.sources.3: no item '3' in a list of 1"),
+    (["--vary", "topology.gateway.workers"], "--grid 'topology.gateway.workers': expected KEY="),
     (["--vary", "seed=1,,2"], "seed: an empty value"),
-    (["--vary", "seed=1,2", "--set", "seed=3"], "--vary seed: also given with --set"),
-    (["--vary", "seed=1", "--vary", "seed=2"], "--vary seed: given twice"),
+    (["--vary", "seed=1,2", "--set", "seed=3"], "--grid seed: also given with --set"),
+    (["--vary", "seed=1", "--vary", "seed=2"], "--grid seed: given twice"),
     (["--vary", "seed=1", "--set", "risk.nope=1"], "risk.nope: unknown key"),
 ])
 def test_a_bad_key_or_value_is_refused_before_any_run(
@@ -119,7 +128,7 @@ def test_a_bad_key_or_value_is_refused_before_any_run(
     import sim.sweep.run
 
     runs: list[object] = []
-    monkeypatch.setattr(sim.sweep.run, "run_point", lambda *a: runs.append(a))
+    monkeypatch.setattr(sim.sweep.run, "_execute", lambda *a: runs.append(a))
     out = tmp_path / "sweep"
     code, output = cli("sweep", small_scenario, *args, "--out", out)
     assert code == 2, output
@@ -171,7 +180,7 @@ def test_strategy_columns_are_the_figures_of_the_individual_runs(
     out = tmp_path / "sens"
     code, output = cli("sweep", strategy_scenario, "--vary", f"{key}=10us,10ms", "--out", out)
     assert code == 0, output
-    table = pl.read_parquet(out / "sweep.parquet")
+    table = pl.read_parquet(out / "results.parquet")
     assert {"mm.net_pnl", "mm.fills", "mm.fill_rate"} <= set(table.columns)
     for row in table.iter_rows(named=True):
         folder = tmp_path / f"alone-{row[key]}"
