@@ -146,6 +146,8 @@ def import_lobster_command(
     orderbook: Annotated[Path | None, typer.Option(help="Matching LOBSTER orderbook file: "
                                                    "seeds the opening book and window "
                                                    "entries.")] = None,
+    tz: Annotated[str, typer.Option("--tz", help="Zone of LOBSTER's clock; times are stored "
+                                    "as UTC instants.")] = "America/New_York",
 ) -> None:
     """Convert a LOBSTER message file into the canonical L3 schema (see docs/lobster.md)."""
     from sim.data.lobster import import_lobster
@@ -154,7 +156,8 @@ def import_lobster_command(
         day = dt.date.fromisoformat(date)
     except ValueError:
         fail(f"--date {date!r}: expected YYYY-MM-DD")
-    stats = import_lobster(message, out, symbol=symbol, date=day, orderbook_path=orderbook)
+    stats = import_lobster(message, out, symbol=symbol, date=day, orderbook_path=orderbook,
+                           tz=tz)
     emit(f"wrote {stats.events_written} events from {stats.rows_read} rows to {out}")
     emit(json.dumps(dataclasses.asdict(stats), indent=2))
 

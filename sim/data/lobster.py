@@ -2,9 +2,9 @@
 
 Mapping (one canonical row per message unless stated; ``docs/lobster.md`` has the why):
 
-- Time: ``date`` midnight UTC plus the message's seconds after midnight, parsed
-  exactly from its decimal text into integer ns. (LOBSTER's clock is the venue's
-  local time; it is stored as is, so 09:30 reads as 09:30 UTC.)
+- Time: the message's seconds after midnight (parsed exactly from its decimal text into
+  integer ns) on ``date``'s wall clock in zone ``tz`` (the venue's: America/New_York),
+  stored as the true UTC instant: 09:30 in June is 13:30 UTC, in December 14:30.
 - Type 1 -> ``add``. Type 2 -> ``cancel`` with ``qty`` (partial). Type 3 ->
   ``cancel`` with null ``qty`` (the whole order). Types 5 and 6 -> ``trade``
   (a print, no book change; ``side`` is the message's direction). Type 7 (halt)
@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,27 @@ from sim.errors import DataError
 BATCH_EVENTS: Final[int] = 65_536
 _EPOCH: Final[dt.date] = dt.date(1970, 1, 1)
 _NS_PER_DAY: Final[int] = 86_400 * 1_000_000_000
+VENUE_ZONE: Final[str] = "America/New_York"
+"""LOBSTER's clock: Nasdaq's local time."""
+
+
+def local_midnight_ns(date: dt.date, tz: str) -> int:
+    """UTC ns of ``date``'s midnight on ``tz``'s wall clock, at the offset of that day.
+
+    The offset is the one in force at noon: DST switches happen at night (2 am, on a
+    Sunday in New York), outside every trading session, so one offset serves the day.
+
+    Raises:
+        DataError: ``tz`` is not an IANA zone name.
+    """
+    try:
+        zone = zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise DataError(f"--tz {tz!r}: unknown time zone (an IANA name such as "
+                        f"{VENUE_ZONE} or UTC)") from None
+    offset = dt.datetime.combine(date, dt.time(12), tzinfo=zone).utcoffset()
+    offset_ns = 0 if offset is None else (offset // dt.timedelta(microseconds=1)) * 1_000
+    return (date - _EPOCH).days * _NS_PER_DAY - offset_ns
 _ACTIONS = pa.array(OrderAction.labels(), pa.string())
 """Dictionary of the ``action`` column: labels indexed by ``OrderAction`` code."""
 
@@ -228,6 +250,7 @@ def import_lobster(
     symbol: str,
     date: dt.date,
     orderbook_path: Path | None = None,
+    tz: str = VENUE_ZONE,
 ) -> ImportStats:
     """Convert a LOBSTER message file (plus its orderbook file) into a canonical Parquet file.
 
@@ -238,9 +261,10 @@ def import_lobster(
         message_path: ``*_message_N.csv`` (plain or gzip).
         out_path: Parquet file to write (replaced if it exists).
         symbol: Instrument name for the ``symbol`` column.
-        date: Trading day; times are seconds after its midnight.
+        date: Trading day; times are seconds after its midnight on ``tz``'s clock.
         orderbook_path: The matching ``*_orderbook_N.csv``; enables seeding and the
             visible-window handling that lets replay rebuild LOBSTER's book exactly.
+        tz: Zone of LOBSTER's clock (the venue's); ``ts`` is stored as the UTC instant.
 
     Returns:
         Counts of what was read and written.
@@ -256,7 +280,7 @@ def import_lobster(
     if out_path.is_dir():
         raise DataError(f"{out_path}: is a folder; -o/--out takes the Parquet file to write "
                         f"(e.g. {out_path / (symbol.strip() + '.parquet')})")
-    midnight_ns = (date - _EPOCH).days * _NS_PER_DAY
+    midnight_ns = local_midnight_ns(date, tz)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     temp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
     try:

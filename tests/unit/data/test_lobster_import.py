@@ -17,9 +17,10 @@ from sim.core.vocabulary import OrderAction
 from sim.data.lobster import ImportStats, import_lobster
 from sim.data.lobster_parse import iter_orderbook
 from sim.data.schema import PRICE_SCALE_KEY
+from sim.errors import DataError
 
 DATE = dt.date(2012, 6, 21)
-MIDNIGHT_NS = 1_340_236_800 * 10**9  # 2012-06-21T00:00:00Z
+MIDNIGHT_NS = (1_340_236_800 + 4 * 3600) * 10**9  # 2012-06-21T00:00:00-04:00 (New York, EDT)
 SYN = 2**62
 
 
@@ -257,3 +258,33 @@ def test_line_endings_do_not_matter(tmp_path: Path, ending: str) -> None:
     path.write_bytes(ending.join(["34200.1,1,1,5,1000,1", "34200.2,1,2,5,1000,1", ""]).encode())
     stats = import_lobster(path, tmp_path / "o.parquet", symbol="X", date=DATE)
     assert stats.events_written == 2
+
+
+@pytest.mark.parametrize(
+    ("date", "tz", "open_utc"),
+    [
+        (dt.date(2012, 6, 21), "America/New_York", "2012-06-21T13:30:00+00:00"),   # EDT
+        (dt.date(2012, 12, 21), "America/New_York", "2012-12-21T14:30:00+00:00"),  # EST
+        (dt.date(2012, 3, 12), "America/New_York", "2012-03-12T13:30:00+00:00"),  # DST began 3-11
+        (dt.date(2012, 6, 21), "UTC", "2012-06-21T09:30:00+00:00"),
+        (dt.date(2012, 6, 21), "Europe/London", "2012-06-21T08:30:00+00:00"),
+    ],
+)
+def test_the_open_is_stored_as_the_true_utc_instant(tmp_path: Path, date: dt.date, tz: str,
+                                                    open_utc: str) -> None:
+    message = tmp_path / "m.csv"
+    message.write_text("34200.000000001,1,1,100,5853300,1\n")
+    out = tmp_path / "o.parquet"
+    import_lobster(message, out, symbol="X", date=date, tz=tz)
+    ts = pq.read_table(out).column("ts").cast(pa.int64()).to_pylist()[0]
+    expected = dt.datetime.fromisoformat(open_utc)
+    assert ts == int(expected.timestamp()) * 10**9 + 1
+
+
+def test_an_unknown_zone_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    message = tmp_path / "m.csv"
+    message.write_text("34200.0,1,1,100,5853300,1\n")
+    with pytest.raises(DataError, match=r"^--tz 'America/Gotham': unknown time zone"):
+        import_lobster(message, tmp_path / "o.parquet", symbol="X", date=DATE,
+                       tz="America/Gotham")
+    assert not (tmp_path / "o.parquet").exists()
