@@ -3,7 +3,8 @@
 :class:`PreTradeRisk` runs the checks in :data:`CHECK_ORDER` and stops at the
 first that fails. All arithmetic is exact integer arithmetic on prices in
 ``1/price_scale`` units; all times are int nanoseconds passed in by the caller.
-A limit left at ``None`` disables its check; ``enabled = False`` disables all.
+A limit left at ``None`` disables its check (it is left out of the compiled chain, so
+it costs nothing per order); ``enabled = False`` disables all.
 
 Boundaries (exactly at a limit passes, one unit over fails):
 
@@ -30,7 +31,8 @@ also passes while its reference is unknown (no trade yet / no two-sided book).
 
 State is fed by the caller: :meth:`PreTradeRisk.on_trade` (or
 :meth:`PreTradeRisk.on_fill`) for positions, last trade and the circuit
-breaker; :meth:`PreTradeRisk.on_book` for the mid; :meth:`PreTradeRisk.on_accept`
+breaker; :meth:`PreTradeRisk.on_book` for the mid (or :meth:`PreTradeRisk.read_mid_from`,
+a callable asked only when a check needs it); :meth:`PreTradeRisk.on_accept`
 and :meth:`PreTradeRisk.on_release` for open-order exposure.
 """
 
@@ -105,10 +107,36 @@ class PreTradeRisk:
         self._open_qty: dict[tuple[str, str, Side], int] = {}
         self._open_buy_notional: dict[str, int] = {}
         self._passed_ns: dict[str, deque[int]] = {}
+        self._mid_source: Callable[[str], int | None] | None = None
         self._checks: tuple[Callable[[_Order], bool], ...] = (
             self._killed, self._halted, self._over_qty, self._over_notional,
             self._outside_collar, self._over_position, self._over_credit, self._over_rate,
         )
+        self._values_orders = config.max_notional is not None or config.max_credit is not None
+        """Whether a check reads an order's value (market orders then need a reference)."""
+        self._chain = self._compile()
+
+    def _compile(self) -> tuple[tuple[RejectReason, Callable[[_Order], bool]], ...]:
+        """The checks that can fail under this config, in :data:`CHECK_ORDER`.
+
+        A check whose limit is unset always passes, so it is left out rather than called
+        per order; the kill switch is in while any switch is on (see :meth:`set_kill_switch`).
+        """
+        config = self.config
+        if not config.enabled:
+            return ()
+        can_fail = (
+            self._kill_global or bool(self._killed_accounts),
+            self.circuit_breaker is not None,
+            config.max_order_qty is not None,
+            config.max_notional is not None,
+            config.collar is not None,
+            config.max_position is not None,
+            config.max_credit is not None,
+            config.max_orders_per_window is not None,
+        )
+        return tuple((reason, fails) for reason, fails, used
+                     in zip(CHECK_ORDER, self._checks, can_fail, strict=True) if used)
 
     # -- the chain ---------------------------------------------------------
 
@@ -126,26 +154,30 @@ class PreTradeRisk:
             price: Limit price in ``1/price_scale`` units; None for a market order.
             qty: Order quantity in shares (positive).
         """
-        if not self.config.enabled:
+        chain = self._chain
+        if not chain:
             return None
-        order = _Order(now_ns, account, symbol, side, price, qty,
-                       price if price is not None else self.reference_price(symbol))
-        for reason, fails in zip(CHECK_ORDER, self._checks, strict=True):
+        order = self._order(now_ns, account, symbol, side, price, qty)
+        for reason, fails in chain:
             if fails(order):
                 return reason
         if self.config.max_orders_per_window is not None:
             self._passed_ns.setdefault(account, deque()).append(now_ns)
         return None
 
+    def _order(self, now_ns: int, account: str, symbol: str, side: Side, price: int | None,
+               qty: int) -> _Order:
+        """The order under check; a market order is valued only when a check reads it."""
+        valued_at = price
+        if price is None and self._values_orders:
+            valued_at = self.reference_price(symbol)
+        return _Order(now_ns, account, symbol, side, price, qty, valued_at)
+
     def failing_checks(self, now_ns: int, account: str, symbol: str, side: Side,
                        price: int | None, qty: int) -> list[RejectReason]:
         """Every check the order fails, in :data:`CHECK_ORDER`; changes no state."""
-        if not self.config.enabled:
-            return []
-        order = _Order(now_ns, account, symbol, side, price, qty,
-                       price if price is not None else self.reference_price(symbol))
-        return [reason for reason, fails in zip(CHECK_ORDER, self._checks, strict=True)
-                if fails(order)]
+        order = self._order(now_ns, account, symbol, side, price, qty)
+        return [reason for reason, fails in self._chain if fails(order)]
 
     def _killed(self, order: _Order) -> bool:
         return self._kill_global or order.account in self._killed_accounts
@@ -209,7 +241,16 @@ class PreTradeRisk:
 
     def mid_price(self, symbol: str) -> int | None:
         """Floored mid of the last two-sided book, or None without one."""
-        return self._mid.get(symbol)
+        source = self._mid_source
+        return self._mid.get(symbol) if source is None else source(symbol)
+
+    def read_mid_from(self, source: Callable[[str], int | None]) -> None:
+        """Ask ``source`` for a symbol's mid when a check needs it, instead of :meth:`on_book`.
+
+        For a caller that holds the live books: reading the mid on demand gives the same
+        figure as feeding every book change through :meth:`on_book`, at no cost per change.
+        """
+        self._mid_source = source
 
     def reference_price(self, symbol: str) -> int | None:
         """Price of market orders: the collar's reference if known, else last trade, else mid."""
@@ -217,14 +258,14 @@ class PreTradeRisk:
         if collar_reference is not None:
             return collar_reference
         last = self._last_trade.get(symbol)
-        return last if last is not None else self._mid.get(symbol)
+        return last if last is not None else self.mid_price(symbol)
 
     def _collar_reference(self, symbol: str) -> int | None:
         collar = self.config.collar
         if collar is None:
             return None
         if collar.reference == "mid":
-            return self._mid.get(symbol)
+            return self.mid_price(symbol)
         return self._last_trade.get(symbol)
 
     def credit_used(self, account: str) -> int:
@@ -306,6 +347,7 @@ class PreTradeRisk:
             self._killed_accounts.add(account)
         else:
             self._killed_accounts.discard(account)
+        self._chain = self._compile()
 
     def kill_switch_active(self, account: str | None = None) -> bool:
         """Whether orders of ``account`` (None: any account) are refused by the switch."""

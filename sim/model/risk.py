@@ -94,7 +94,14 @@ class RiskEngine(OrderStage):
         """Follow ``matching``'s books: trades, tops of book and open model orders."""
         if self.checking:
             self._books = matching.books
+            self.pretrade.read_mid_from(self._mid)
             matching.add_listener(self.book_changed)
+
+    def _mid(self, symbol: str) -> int | None:
+        """Floored mid of ``symbol``'s book now, or None unless it is two-sided."""
+        book = self._books[self.recorder.symbol_code(symbol)]
+        bid, ask = book.best_bid(), book.best_ask()
+        return None if bid is None or ask is None else (bid + ask) // 2
 
     # ------------------------------------------------------------------ checks
 
@@ -161,10 +168,12 @@ class RiskEngine(OrderStage):
             result: What the operation did.
             owner: Sequence number of the model order it acted on, or -1.
         """
+        tracks_open = self.tracks_open
+        if not (tracks_open or result.trades):
+            return  # the chain reads the mid from the book itself (see ``watch``)
         capacity = self._capacity
         pretrade = self.pretrade
         name = self.accounts.name
-        tracks_open = self.tracks_open
         touched = [owner] if owner >= 0 and tracks_open else []
         for trade in result.trades:
             maker = trade.maker_id - 1 if trade.maker_id <= capacity else -1
@@ -178,10 +187,9 @@ class RiskEngine(OrderStage):
             pretrade.on_trade(ts_ns, symbol, trade.price, trade.qty, buyer, seller)
             if maker >= 0 and tracks_open:
                 touched.append(maker)
-        book = self._books[self.recorder.symbol_code(symbol)]
-        pretrade.on_book(symbol, book.best_bid(), book.best_ask())
         if not tracks_open:
             return
+        book = self._books[self.recorder.symbol_code(symbol)]
         touched.extend(order_id - 1 for order_id, _ in result.cancelled_orders
                        if order_id <= capacity)
         for seq in touched:
