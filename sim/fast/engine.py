@@ -34,11 +34,11 @@ from sim.fast.draws import durations
 from sim.fast.feed import FeedRead, read_feed
 from sim.fast.links import LinkTimes, send
 from sim.fast.matching import FastMatching
-from sim.fast.queues import AmbiguousOrderError, StageTimes, fifo_stage, session_stage
+from sim.fast.queues import AmbiguousOrderError, fifo_stage, session_stage
 from sim.fast.refusal import fast_engine_refusal
 from sim.fast.risk import risk_reasons
 from sim.model.platform import RunResult
-from sim.model.recorder import RISK, OrderRecorder
+from sim.model.recorder import RISK, STAGE_NAMES, OrderRecorder
 from sim.model.sessions import OrderSessions
 from sim.model.sources import BatchSource, batches_per_source
 from sim.rng import RandomStreams
@@ -73,7 +73,7 @@ def run_fast(scenario: Scenario, batches: BatchSource, capacity: int,
     try:
         return _Run(scenario, recorder).result(feed)
     except AmbiguousOrderError as error:
-        raise ScenarioError(f"{scenario.source}: engine = \"fast\": {error}") from None
+        raise AmbiguousOrderError(f"{scenario.source}: engine = \"fast\": {error}") from None
 
 
 class _Run:
@@ -97,8 +97,14 @@ class _Run:
             self.last_event = max(self.last_event, int(times.delivery[-1]))
         return times
 
-    def _stage(self, name: str, seqs: Ints, arrivals: Ints, scheduled: Ints) -> StageTimes:
-        """Serve ``seqs`` arriving at ``arrivals``; stamp them; return the stage's times."""
+    def _stage(self, name: str, leg: _Leg, arrivals: Ints, scheduled: Ints
+               ) -> tuple[_Leg, _Leg]:
+        """Serve ``leg``'s orders arriving at ``arrivals``; stamp them.
+
+        Returns the departures (in SimPy's order; ``scheduled`` is each one's start) and
+        the arrivals turned away ``queue_full`` (``scheduled``: their arrival event's).
+        """
+        seqs = leg.seqs
         config: StageConfig = getattr(self.scenario.topology, name)
         service = durations(config.service, self.streams.stream(f"stage.{name}"), seqs.size)
         ordered = config.ordering is StageOrdering.SESSION and config.workers > 1
@@ -107,29 +113,40 @@ class _Run:
             times = session_stage(arrivals, scheduled, keys, service, config.workers,
                                   config.queue_capacity, name)
         else:
-            times = fifo_stage(arrivals, service, config.workers, config.queue_capacity, name)
+            times = fifo_stage(arrivals, scheduled, service, config.workers,
+                               config.queue_capacity, name)
         columns = self.columns
         columns[f"ts_{name}_in_ns"][seqs] = arrivals
         columns[f"ts_{name}_start_ns"][seqs] = times.start
         columns[f"ts_{name}_out_ns"][seqs] = times.end
-        stats = {"arrivals": int(seqs.size), "served": int(seqs.size), "rejected": 0,
-                 "busy_ns": int((times.end - times.start).sum()),
+        order, refused = times.departures, times.rejected
+        served = int(order.size)
+        stats = {"arrivals": int(seqs.size), "served": served, "rejected": int(refused.size),
+                 "busy_ns": int((times.end[order] - times.start[order]).sum()),
                  "max_queue_depth": times.max_queue_depth, "workers": config.workers}
         if ordered:
             stats["session_waits"] = times.session_waits
+        if refused.size:
+            stats["rejected.queue_full"] = int(refused.size)
+            self._reject(seqs[refused], STAGE_NAMES.index(name), RejectReason.QUEUE_FULL)
         self.components[f"stage.{name}"] = stats
-        self.scheduled += int(seqs.size)
-        if seqs.size:
-            self.last_event = max(self.last_event, int(times.end.max()))
-        return times
+        self.scheduled += served
+        if served:
+            self.last_event = max(self.last_event, int(times.end[order].max()))
+        return (_Leg(seqs[order], times.end[order], times.start[order]),
+                _Leg(seqs[refused], arrivals[refused], scheduled[refused]))
 
-    def _hop(self, link: str, stage: str, leg: _Leg) -> tuple[StageTimes, _Leg]:
-        """Send ``leg`` over ``link`` into ``stage``; return the stage and its departures."""
+    def _hop(self, link: str, stage: str, leg: _Leg) -> tuple[_Leg, _Leg]:
+        """Send ``leg`` over ``link`` into ``stage``; return its departures and refusals."""
         delivered = self._link(link, leg.times, leg.times)
-        scheduled = np.where(delivered.at_once, -1, leg.times)
-        times = self._stage(stage, leg.seqs, delivered.delivery, scheduled)
-        order = times.departures
-        return times, _Leg(leg.seqs[order], times.end[order], times.start[order])
+        # A message handed over at once arrives inside its sender's event: its order among
+        # same-time events is that event's, made when the sender's service started.
+        scheduled = np.where(delivered.at_once, leg.scheduled, leg.times)
+        return self._stage(stage, leg, delivered.delivery, scheduled)
+
+    def _reject(self, seqs: Ints, stage: int, reason: RejectReason) -> None:
+        for seq in seqs.tolist():
+            self.recorder.reject(seq, stage, reason)
 
     def result(self, feed: FeedRead) -> RunResult:
         """Run every step; return the tables and counters."""
@@ -139,16 +156,15 @@ class _Run:
         sent = self.columns["ts_sent_ns"][:count].copy()
         client = self._link("client_to_gateway", sent, feed.posted)
         scheduled = np.where(client.at_once, -1, feed.posted)
-        gateway = self._stage("gateway", seqs, client.delivery, scheduled)
-        order = gateway.departures
-        _, risk_out = self._hop("gateway_to_risk", "risk",
-                                _Leg(seqs[order], gateway.end[order], gateway.start[order]))
+        gateway, gateway_full = self._stage("gateway", _Leg(seqs, sent, feed.posted),
+                                            client.delivery, scheduled)
+        risk_out, risk_full = self._hop("gateway_to_risk", "risk", gateway)
         reasons = risk_reasons(self.scenario, recorder, risk_out.seqs, risk_out.times)
         refused = reasons >= 0
         self._risk_rejects(risk_out.seqs[refused], reasons[refused])
         passed = _Leg(risk_out.seqs[~refused], risk_out.times[~refused],
                       risk_out.scheduled[~refused])
-        _, matched = self._hop("risk_to_matching", "matching", passed)
+        matched, matching_full = self._hop("risk_to_matching", "matching", passed)
         matching = FastMatching(recorder, feed.tif)
         changed = np.array(matching.apply(matched.seqs.tolist(), matched.times.tolist()),
                            dtype=bool)
@@ -156,7 +172,7 @@ class _Run:
         self._matching_counters(matching)
         rejected = _Leg(risk_out.seqs[refused], risk_out.times[refused],
                         risk_out.scheduled[refused])
-        self._reports(rejected, matched)
+        self._reports([gateway_full, risk_full, rejected, matching_full, matched])
         self._publish(matched.seqs[changed], matched.times[changed])
         self.components["feed." + recorder.sources[0]] = feed.stats
         self.components["clients"] = {"reports": int(count)}
@@ -173,37 +189,46 @@ class _Run:
     def _risk_rejects(self, seqs: Ints, reasons: Ints) -> None:
         """Mark refused orders rejected at risk; count them by reason."""
         stats = self.components["stage.risk"]
-        stats["rejected"] = int(seqs.size)
+        stats["rejected"] += int(seqs.size)
         labels: dict[str, int] = {}
         for seq, code in zip(seqs.tolist(), reasons.tolist(), strict=True):
             reason = _REASONS[code]
             self.recorder.reject(seq, RISK, reason)
             labels[reason.label] = labels.get(reason.label, 0) + 1
-        for label, number in sorted(labels.items()):
+        for label, number in labels.items():
             stats[f"rejected.{label}"] = number
+        _sort_reasons(stats)
 
     def _matching_counters(self, matching: FastMatching) -> None:
         stats = self.components["stage.matching"]
-        stats["rejected"] = sum(matching.rejected_by_reason.values())
-        for label, number in sorted(matching.rejected_by_reason.items()):
+        stats["rejected"] += sum(matching.rejected_by_reason.values())
+        for label, number in matching.rejected_by_reason.items():
             stats[f"rejected.{label}"] = number
+        _sort_reasons(stats)
         stats["book_changes"] = matching.book_changes
         stats["history_applied"] = 0
 
-    def _reports(self, rejected: _Leg, matched: _Leg) -> None:
-        """Every order's report over ``matching_to_client``, in SimPy's send order."""
-        times = np.concatenate((rejected.times, matched.times))
-        scheduled = np.concatenate((rejected.scheduled, matched.scheduled))
-        seqs = np.concatenate((rejected.seqs, matched.seqs))
-        origin = np.concatenate((np.zeros(rejected.seqs.size, np.int8),
-                                 np.ones(matched.seqs.size, np.int8)))
+    def _reports(self, legs: list[_Leg]) -> None:
+        """Every order's report over ``matching_to_client``, in SimPy's send order.
+
+        ``legs`` are the senders (each in its own order): a report goes out in the event
+        of its refusal or its matching end. Events at one nanosecond run in the order
+        they were made; two senders' events made at the same time (or a refusal inside
+        its sender's event, ``scheduled`` -1) cannot be ordered and are refused.
+        """
+        times = np.concatenate([leg.times for leg in legs])
+        scheduled = np.concatenate([leg.scheduled for leg in legs])
+        seqs = np.concatenate([leg.seqs for leg in legs])
+        origin = np.concatenate([np.full(leg.seqs.size, index, np.int8)
+                                 for index, leg in enumerate(legs)])
         order = np.lexsort((scheduled, times))
         times, scheduled, origin = times[order], scheduled[order], origin[order]
-        same = (times[1:] == times[:-1]) & (scheduled[1:] == scheduled[:-1])
-        if (same & (origin[1:] != origin[:-1])).any():
+        same_time = (times[1:] == times[:-1]) & (origin[1:] != origin[:-1])
+        unknown = (scheduled[1:] == scheduled[:-1]) | (scheduled[1:] < 0) | (scheduled[:-1] < 0)
+        if (same_time & unknown).any():
             raise AmbiguousOrderError(
-                "a risk reject and a matching report leave at the same nanosecond from "
-                "events made at the same time; their order is not known; use engine = \"simpy\"")
+                "two reports leave at the same nanosecond from events made at the same time; "
+                "their order is not known; use engine = \"simpy\"")
         link = self._link("matching_to_client", times, times, endpoint=True)
         self.columns["ts_ack_ns"][seqs[order]] = link.delivery
 
@@ -242,6 +267,12 @@ class _Run:
         stats |= {"md_delivered": int(served.size), "md_latency_ns_total": int(latency.sum()),
                   "md_max_latency_ns": int(latency.max()) if latency.size else 0}
         self.components["stage.publisher"] = stats
+
+
+def _sort_reasons(stats: dict[str, int]) -> None:
+    """Put the ``rejected.<reason>`` counters after the others, sorted (``Stage.stats``)."""
+    reasons = sorted((key, stats.pop(key)) for key in list(stats) if key.startswith("rejected."))
+    stats.update(reasons)
 
 
 def _session_keys(recorder: OrderRecorder, sessions: int) -> Ints:

@@ -9,8 +9,9 @@ Kiefer-Wolfowitz form, exact, one Python step per item). Items leave in order of
 time, ties in start order, which is the SimPy engine's order too: a completion event is
 scheduled when its service starts.
 
-Per-session order (``ordering = "session"`` with several workers) depends on which of
-an arrival and a completion at the same nanosecond SimPy processes first;
+Per-session order (``ordering = "session"`` with several workers), and whether a
+bounded queue turns an arrival away (``queue_full``), depend on which of an arrival
+and a completion at the same nanosecond SimPy processes first;
 :func:`session_stage` replays the stage event by event and resolves such ties by when
 each event was scheduled (an earlier-scheduled event has the smaller SimPy id). A tie
 that this cannot decide raises :class:`AmbiguousOrderError` instead of guessing.
@@ -20,12 +21,13 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
 from sim.errors import ScenarioError
+from sim.model.recorder import NULL
 
 Ints = npt.NDArray[np.int64]
 
@@ -44,6 +46,7 @@ class StageTimes:
         departures: Arrival positions in the order their services ended (SimPy's order).
         max_queue_depth: Most items waiting at once (the stage's counter).
         session_waits: Arrivals that waited behind an earlier item of their session.
+        rejected: Arrival positions refused ``queue_full`` (their start and end are NULL).
     """
 
     start: Ints
@@ -51,6 +54,7 @@ class StageTimes:
     departures: Ints
     max_queue_depth: int
     session_waits: int = 0
+    rejected: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def lindley(arrivals: Ints, service: Ints) -> tuple[Ints, Ints]:
@@ -79,16 +83,17 @@ def multi_worker(arrivals: Ints, service: Ints, workers: int) -> tuple[Ints, Int
     return starts, starts + service
 
 
-def fifo_stage(arrivals: Ints, service: Ints, workers: int, capacity: int,
+def fifo_stage(arrivals: Ints, scheduled: Ints, service: Ints, workers: int, capacity: int,
                where: str) -> StageTimes:
-    """A FIFO stage without session order; refuses a run where its queue could fill.
+    """A FIFO stage without session order (event by event where its queue could fill).
 
     Args:
         arrivals: Arrival times in arrival order.
+        scheduled: When each arrival's event was made (see :func:`session_stage`).
         service: Service draws in draw (= start = arrival) order.
         workers: Parallel workers.
         capacity: ``queue_capacity``: waiting items beyond the busy workers.
-        where: The stage's name for the error.
+        where: The stage's name for errors.
     """
     if workers == 1:
         start, end = lindley(arrivals, service)
@@ -98,13 +103,16 @@ def fifo_stage(arrivals: Ints, service: Ints, workers: int, capacity: int,
     # Items j < i still waiting when i arrives: starts are non-decreasing in arrival order.
     waiting = positions - np.searchsorted(start, arrivals, side="right")
     at_most = positions - np.searchsorted(start, arrivals, side="left")
-    if at_most.size and int(at_most.max()) >= capacity:
-        raise ScenarioError(
-            f"topology.{where}.queue_capacity = {capacity} may be reached (an arrival can find "
-            f"{int(at_most.max())} waiting): the fast engine does not model queue_full rejects; "
-            "raise the capacity or use engine = \"simpy\"")
     queued = start > arrivals
     depth = int((waiting[queued] + 1).max()) if queued.any() else 0
+    # An arrival at the very nanosecond a service ends may or may not find the worker
+    # busy (SimPy's event order decides); so may a full queue. Where either could
+    # change the outcome or the depth counter, replay the stage event by event.
+    maybe = queued | np.isin(arrivals, end)
+    widest = int((at_most[maybe] + 1).max()) if maybe.any() else 0
+    if widest > depth or (at_most.size and int(at_most.max()) >= capacity):
+        unique = np.arange(arrivals.size, dtype=np.int64)
+        return session_stage(arrivals, scheduled, unique, service, workers, capacity, where)
     departures = np.argsort(end, kind="stable").astype(np.int64)
     return StageTimes(start, end, departures, depth)
 
@@ -124,12 +132,12 @@ def session_stage(arrivals: Ints, scheduled: Ints, sessions: Ints, service: Ints
         where: The stage's name for errors.
     """
     count = arrivals.size
-    start = np.zeros(count, dtype=np.int64)
-    end = np.zeros(count, dtype=np.int64)
+    start = np.full(count, NULL, dtype=np.int64)
+    end = np.full(count, NULL, dtype=np.int64)
     departures: list[int] = []
     arrival_list, sched_list = arrivals.tolist(), scheduled.tolist()
     session_list, service_list = sessions.tolist(), service.tolist()
-    state = _SessionState(workers, capacity, where)
+    state = _SessionState(workers, capacity)
     completions: list[tuple[int, int, int, int]] = []
     """Heap of (end, start time, start counter, position)."""
     draws = iter(service_list)
@@ -148,6 +156,8 @@ def session_stage(arrivals: Ints, scheduled: Ints, sessions: Ints, service: Ints
             now = arrival_list[index]
             if state.arrive(index, session_list[index]):
                 serve(index, now)
+            elif index in state.refused:
+                state.rejected.append(index)
             index += 1
             continue
         done, _, _, position = heapq.heappop(completions)
@@ -156,7 +166,7 @@ def session_stage(arrivals: Ints, scheduled: Ints, sessions: Ints, service: Ints
         if following is not None:
             serve(following, done)
     return StageTimes(start, end, np.array(departures, dtype=np.int64), state.max_depth,
-                      state.session_waits)
+                      state.session_waits, np.array(state.rejected, dtype=np.int64))
 
 
 def _arrival_first(arrival: int, scheduled: int, completion: tuple[int, int, int, int],
@@ -175,10 +185,9 @@ def _arrival_first(arrival: int, scheduled: int, completion: tuple[int, int, int
 class _SessionState:
     """Busy workers, the shared queue and per-session backlogs (``Stage`` in session order)."""
 
-    def __init__(self, workers: int, capacity: int, where: str) -> None:
+    def __init__(self, workers: int, capacity: int) -> None:
         self.workers = workers
         self.capacity = capacity
-        self.where = where
         self.busy = 0
         self.started = 0
         self.queue: deque[int] = deque()
@@ -187,6 +196,10 @@ class _SessionState:
         self.backlogged = 0
         self.max_depth = 0
         self.session_waits = 0
+        self.refused: set[int] = set()
+        """Positions turned away ``queue_full`` (looked up right after :meth:`arrive`)."""
+        self.rejected: list[int] = []
+        """The same positions, in arrival order."""
 
     def arrive(self, position: int, session: int) -> bool:
         """Take an arrival; True when it starts service now."""
@@ -197,10 +210,8 @@ class _SessionState:
             return True
         depth = len(self.queue) + self.backlogged
         if depth >= self.capacity:
-            raise ScenarioError(
-                f"topology.{self.where}.queue_capacity = {self.capacity} is reached: the fast "
-                "engine does not model queue_full rejects; raise the capacity or use "
-                "engine = \"simpy\"")
+            self.refused.add(position)
+            return False
         self.present[session] = count + 1
         self.max_depth = max(self.max_depth, depth + 1)
         if not count:
