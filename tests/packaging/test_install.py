@@ -86,3 +86,44 @@ def test_sim_run_baseline_from_an_empty_directory(installed: tuple[Path, str],
     assert summary["digest"] == here.summary["digest"]  # same scenario, same bundled data
     assert summary["input"][0]["file"] == "synthetic_2sym_10s.parquet"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["here", "run"]
+
+
+def _doc_blocks(language: str) -> list[str]:
+    text = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    return [block.split("\n", 1)[1] for block in text.split("```")[1::2]
+            if block.startswith(language + "\n")]
+
+
+def test_the_documented_ci_job_runs(installed: tuple[Path, str], tmp_path: Path) -> None:
+    """docs/ci.md's job and budget, run as written (on a 1 s window) in an empty folder."""
+    yaml = pytest.importorskip("yaml")
+    env, _ = installed
+    job = yaml.safe_load(_doc_blocks("yaml")[0])["jobs"]["latency-budget"]
+    steps = {step.get("name"): step for step in job["steps"]}
+    assert steps["Install ticktwin"]["run"] == 'pip install "ticktwin @ ${TICKTWIN}"'
+    assert steps["Keep the report"]["with"]["path"] == "reports/"
+    (tmp_path / "budget.toml").write_text(_doc_blocks("toml")[0], encoding="utf-8")
+    command = steps["Check the latency budget"]["run"].split()
+    assert command[:3] == ["sim", "check", "baseline"]
+    checked = _sim(env, tmp_path, *command[1:], "--set", WINDOW[0])
+    assert checked.returncode in (0, 1), checked.stderr
+    assert checked.stdout.splitlines()[-1].endswith(" failed")
+    assert (tmp_path / "reports" / "baseline" / "report.html").is_file()
+    assert "<testsuites" in (tmp_path / "reports" / "budget.xml").read_text()
+    assert (tmp_path / "reports" / "budget.md").read_text().startswith("| metric |")
+
+    made = _sim(env, tmp_path, "run", "baseline", "--out", "reference", "--quiet",
+                "--set", WINDOW[0])
+    assert made.returncode == 0, made.stderr
+    compare = " ".join(line.strip() for line in _doc_blocks("yaml")[1].splitlines()[2:])
+    argv = compare.replace("'", "").split()
+    assert argv[:3] == ["sim", "check", "baseline"]
+    regression = _sim(env, tmp_path, *argv[1:], "--set", WINDOW[0])
+    assert regression.returncode == 0, regression.stdout + regression.stderr
+    lines = regression.stdout.splitlines()
+    assert lines[-1].endswith("passed, 0 failed")  # the scenario's budget and the comparison
+    compared = [line.split()[1] for line in lines if "; baseline " in line]
+    assert sorted(compared) == sorted([
+        "end_to_end.p99", "gateway.p99", "risk.p99", "matching.p99", "lost",
+        *(f"link.{name}.p99" for name in ("client_to_gateway", "gateway_to_risk",
+                                          "risk_to_matching", "matching_to_client"))])
