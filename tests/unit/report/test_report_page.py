@@ -20,9 +20,9 @@ from sim.report.terminal import render_run_summary
 EPOCH = 1_767_364_200_000_032_256
 """A realistic absolute start (2026-01-02 14:30:00.000032256 UTC)."""
 
-STAMPS = [name for name in ("ts_sent_ns", "ts_ack_ns")] + [
-    f"ts_{stage}_{point}_ns" for stage in ("gateway", "risk", "matching")
-    for point in ("in", "start", "out")]
+STAMPS = ["ts_sent_ns", "ts_ack_ns", *(f"ts_{stage}_{point}_ns"
+                                      for stage in ("gateway", "risk", "matching")
+                                      for point in ("in", "start", "out"))]
 
 
 def _shifted(orders: pl.DataFrame) -> pl.DataFrame:
