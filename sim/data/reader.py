@@ -90,7 +90,8 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(text.split()) or type(exc).__name__
 
 
-def _open(path: Path) -> pq.ParquetFile:
+def open_parquet(path: Path) -> pq.ParquetFile:
+    """Open a Parquet file, a missing or unreadable one raised as a one-line DataError."""
     if not path.exists():
         raise DataError(f"{path}: file not found (write it with `sim data gen` or "
                         "`sim data import lobster`; a scenario's paths are relative to its file)")
@@ -102,8 +103,8 @@ def _open(path: Path) -> pq.ParquetFile:
         raise DataError(f"{path}: not a readable Parquet file ({_one_line(exc)}){hint}") from None
 
 
-def _batches(path: Path, parquet: pq.ParquetFile, columns: list[str]
-             ) -> Iterator[pa.RecordBatch]:
+def read_batches(path: Path, parquet: pq.ParquetFile, columns: list[str]
+                 ) -> Iterator[pa.RecordBatch]:
     """``parquet``'s record batches, a corrupt page raised as a DataError naming the row."""
     batches = parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns)
     rows = 0
@@ -121,7 +122,8 @@ def _batches(path: Path, parquet: pq.ParquetFile, columns: list[str]
         rows += batch.num_rows
 
 
-def _check_schema(path: Path, schema: pa.Schema) -> None:
+def check_schema(path: Path, schema: pa.Schema) -> None:
+    """Refuse duplicate, missing or mistyped columns (the checks before any row is read)."""
     duplicates = sorted({name for name in schema.names if schema.names.count(name) > 1})
     if duplicates:
         raise DataError(f"{path}: column {duplicates[0]!r} appears more than once "
@@ -220,16 +222,16 @@ def inspect_source(path: Path) -> SourceInfo:
     Raises:
         DataError: naming the file, row (0-based) and column of the first problem.
     """
-    parquet = _open(path)
+    parquet = open_parquet(path)
     schema = parquet.schema_arrow
-    _check_schema(path, schema)
+    check_schema(path, schema)
     optional = _optional_columns(schema)
     book = book_kind(path, schema)
     symbols: set[str] = set()
     accounts: set[str] = set()
     rows, first_ts, last_ts = 0, None, NEVER
     columns = [*REQUIRED_COLUMNS, *optional]
-    for batch in _batches(path, parquet, columns):
+    for batch in read_batches(path, parquet, columns):
         last_ts = _check_batch(path, batch, rows, last_ts, book)
         if first_ts is None and batch.num_rows:
             first_ts = int(batch.column("ts").cast(pa.int64())[0].as_py())
@@ -264,14 +266,14 @@ def iter_event_batches(
     if info.book == BOOK_L2:
         raise DataError(f"{info.path}: holds L2 price levels (metadata {BOOK_KEY.decode()} = "
                         "l2); replaying L2 data in a run is not supported yet: use an L3 file")
-    parquet = _open(info.path)
+    parquet = open_parquet(info.path)
     codes = {name: code for code, name in enumerate(info.symbols)}
     wanted = np.array([codes[s] for s in symbols if s in codes], dtype=np.int32)
     action_codes = {action.label: action.value for action in OrderAction}
     account_names = pa.array(info.accounts, pa.string())
     base_row = 0
     columns = [*REQUIRED_COLUMNS, *info.optional]
-    for batch in _batches(info.path, parquet, columns):
+    for batch in read_batches(info.path, parquet, columns):
         first_row, base_row = base_row, base_row + batch.num_rows
         ts = batch.column("ts").cast(pa.int64()).to_numpy()
         symbol_names = batch.column("symbol").cast(pa.string()).to_numpy(zero_copy_only=False)

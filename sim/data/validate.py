@@ -20,11 +20,11 @@ from sim.core.vocabulary import NEVER
 from sim.data.checks import Finding, batch_findings
 from sim.data.reader import (
     SourceInfo,
-    _batches,
-    _check_schema,
-    _open,
     book_kind,
+    check_schema,
     inspect_source,
+    open_parquet,
+    read_batches,
 )
 from sim.data.table_convert import convert_batch, output_schema, without_failed
 from sim.data.table_map import TableMapping
@@ -116,14 +116,14 @@ def validate_canonical(path: Path, max_errors: int = DEFAULT_MAX_ERRORS) -> Repo
     Raises:
         DataError: the file cannot be read as canonical Parquet at all.
     """
-    parquet = _open(path)
+    parquet = open_parquet(path)
     schema = parquet.schema_arrow
-    _check_schema(path, schema)
+    check_schema(path, schema)
     book = book_kind(path, schema)
     problems = Problems(lambda row: f"row {row}", max_errors)
     columns = [name for name in schema.names if name in _checked_columns()]
     rows, last_ts = 0, NEVER
-    for batch in _batches(path, parquet, columns):
+    for batch in read_batches(path, parquet, columns):
         findings, last_ts = batch_findings(batch, last_ts, book)
         for item in findings:
             problems.add(item, rows)
