@@ -39,7 +39,8 @@ from sim.sweep.results import read_run, resolved_value, results_table
 from sim.sweep.task import RunRecord, RunTask
 
 SWEEP_ENTRIES = frozenset({RUN_MARKER, "runs", "results.parquet", "results.csv", "sweep.png",
-                           "sweep.html", "sweep.parquet", "sweep.csv"})
+                           "sweep.html", "sweep.parquet", "sweep.csv", "capacity.parquet",
+                           "capacity.png"})
 """Everything a sweep folder holds (and the names of older sweeps); such a folder may be
 replaced."""
 
@@ -149,7 +150,7 @@ def check_sweep_destination(out_dir: Path, *, force: bool, protected: Sequence[P
     return widened
 
 
-def _prepare_folder(out_dir: Path, *, resume: bool, force: bool,
+def prepare_folder(out_dir: Path, *, resume: bool, force: bool,
                     protected: Sequence[Path]) -> Path:
     """The sweep's ``runs/`` folder: kept on ``resume``, else a fresh, empty sweep folder."""
     check_sweep_destination(out_dir, force=force, protected=protected)
@@ -182,8 +183,9 @@ def finished_runs(runs: Path) -> dict[str, str]:
     return found
 
 
-def _execute(tasks: list[RunTask], options: SweepOptions, done: Callable[[RunRecord], None]
-             ) -> None:
+def execute_tasks(tasks: list[RunTask], options: SweepOptions, done: Callable[[RunRecord], None]
+                  ) -> None:
+    """Hand ``tasks`` to the executor ``options`` names; ``done`` gets each record."""
     if options.executor is Executor.DASK:
         run_dask(tasks, options.workers, options.address, done)
     else:
@@ -198,7 +200,7 @@ def run_sweep(scenario_path: Path, grid: Sequence[str], out_dir: Path,
     axes, planned = plan(scenario_path, grid, options.sets, options.seeds)
     protected = [scenario_path, *{Path(path) for run in planned
                                   for path, _ in run.fingerprints}]
-    runs = _prepare_folder(out_dir, resume=options.resume, force=options.force,
+    runs = prepare_folder(out_dir, resume=options.resume, force=options.force,
                            protected=protected)
     finished = finished_runs(runs) if options.resume else {}
     records: dict[int, RunRecord] = {
@@ -216,7 +218,7 @@ def run_sweep(scenario_path: Path, grid: Sequence[str], out_dir: Path,
 
     if progress is not None:
         progress(0, len(tasks))
-    _execute(tasks, options, done)
+    execute_tasks(tasks, options, done)
     names = list(dict.fromkeys(strategy.name for run in planned
                                for strategy in run.scenario.strategies))
     table = _table(axes, planned, records, runs, names)

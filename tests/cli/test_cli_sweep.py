@@ -128,7 +128,7 @@ def test_a_bad_key_or_value_is_refused_before_any_run(
     import sim.sweep.run
 
     runs: list[object] = []
-    monkeypatch.setattr(sim.sweep.run, "_execute", lambda *a: runs.append(a))
+    monkeypatch.setattr(sim.sweep.run, "execute_tasks", lambda *a: runs.append(a))
     out = tmp_path / "sweep"
     code, output = cli("sweep", small_scenario, *args, "--out", out)
     assert code == 2, output
