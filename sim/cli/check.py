@@ -106,8 +106,12 @@ class _Baseline:
 
 
 def _run_and_summarize(scenario: Path, set_: list[str], budget_file: Any, out: Path | None,
-                       force: bool, baseline: _Baseline) -> dict[str, Any]:
-    """Load the scenario, refuse budget lines it cannot satisfy and a foreign baseline, run it."""
+                       force: bool, baseline: _Baseline) -> tuple[dict[str, Any], Path]:
+    """Load the scenario, refuse budget lines it cannot satisfy and a foreign baseline, run it.
+
+    The run folder is written without its report: :func:`check` builds it once the
+    verdicts are known, so the report opens with them.
+    """
     from sim.data.reader import file_fingerprint
     from sim.report.budget import check_failover_lines, scenario_budget
     from sim.runner import run_scenario
@@ -122,8 +126,8 @@ def _run_and_summarize(scenario: Path, set_: list[str], budget_file: Any, out: P
     inputs = [{"name": source.name, "file": source.path.name,
                "fingerprint": file_fingerprint(source.path)} for source in loaded.data.sources]
     baseline.check_inputs(inputs)  # before a run that could not be compared
-    summary: dict[str, Any] = run_scenario(loaded, out_dir=out, force=force).summary
-    return summary
+    outcome = run_scenario(loaded, out_dir=out, force=force, overrides=set_, write_report=False)
+    return outcome.summary, outcome.run_dir
 
 
 @app.command()
@@ -166,18 +170,23 @@ def check(
     budget_file = load_budget(budget) if budget is not None else None
     reference = _read_baseline(baseline, patterns)
     against = _Baseline(baseline, reference, allow_different_input)
+    written: Path | None = None  # the run folder this check made, whose report it writes
     if run_dir is not None:
         summary = read_summary(run_dir)
         against.check_inputs(summary.get("input", []))
         source = f"{run_dir}/summary.json [budget]"
     else:
         assert scenario is not None
-        summary = _run_and_summarize(scenario, list(set_ or []), budget_file, out, force,
-                                     against)
+        summary, written = _run_and_summarize(scenario, list(set_ or []), budget_file, out,
+                                              force, against)
         source = f"{scenario} [budget]"
     results = _budget_results(summary, budget, source, required=reference is None)
     if reference is not None:
         results += check_regressions(reference, summary, allowed, patterns)
+    if written is not None:
+        from sim.report.html import regenerate
+
+        regenerate(written, verdicts=results)
     _report(results, summary, junit, markdown)
 
 

@@ -156,3 +156,20 @@ def test_unknown_segment_in_a_budget_file_is_bad_input(tmp_path: Path, run_a: Pa
     assert _error(result.output).startswith(
         f"error: {budget}:3: key 'matchng.p99': unknown latency segment 'matchng'; "
         "did you mean 'matching.p99'?")
+
+
+def test_the_report_of_a_checked_run_opens_with_the_verdicts(
+        tmp_path: Path, make_scenario: MakeScenario, run_a: Path) -> None:
+    scenario = make_scenario('[budget]\n"end_to_end.p99" = "<= 1ns"\nlost = "== 0"\n')
+    result = runner.invoke(app, ["check", str(scenario), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 1, result.output
+    html = (tmp_path / "r" / "report.html").read_text()
+    budget = html[html.index("<h2>Budget</h2>"):]
+    assert budget.startswith("<h2>Budget</h2><p>1 passed, 1 failed")
+    assert budget.index("end_to_end.p99") < budget.index("lost") < budget.index("</table>")
+    assert html.index("<h2>Budget</h2>") < html.index("<h2", html.index("<h2>Budget</h2>") + 1)
+    assert sorted(p.name for p in (tmp_path / "r" / "plots").glob("*.png"))
+    before = (run_a / "report.html").read_bytes()
+    reread = runner.invoke(app, ["check", "--run", str(run_a), "--baseline", str(run_a)])
+    assert reread.exit_code == 0, reread.output
+    assert (run_a / "report.html").read_bytes() == before  # --run leaves the folder alone
