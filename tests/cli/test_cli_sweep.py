@@ -196,3 +196,26 @@ def test_strategy_columns_are_the_figures_of_the_individual_runs(
     fast, slow = table.row(0, named=True), table.row(1, named=True)
     assert fast["mm.fills"] > slow["mm.fills"] > 0  # 10 ms late, it joins fewer queues in time
     assert "mm.net_pnl" in output
+
+
+def test_sim_run_names_its_folder_after_the_overrides_and_no_report_skips_plots(
+        tmp_path: Path, small_scenario: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, output = cli("run", small_scenario, "--set", "topology.gateway.workers=4",
+                       "--seed", "9", "--no-report", "--quiet")
+    assert code == 0, output
+    run_dir = tmp_path / output.strip()
+    digest = json.loads((run_dir / "summary.json").read_text())["digest"]
+    assert run_dir.name == f"small+topology.gateway.workers=4+seed=9-{digest[:8]}"
+    assert sorted(p.name for p in run_dir.iterdir()) == [
+        ".ticktwin-run", "fills.parquet", "orders.parquet", "summary.json"]
+
+
+def test_folder_names_replace_unsafe_characters_and_stay_short() -> None:
+    from sim.runner import LABEL_MAX_CHARS, run_folder_name
+
+    assert run_folder_name("b", ['data.sources.0.path="/x y/z.parquet"'], "abcdef0123") == (
+        "b+data.sources.0.path=_x_y_z.parquet_-abcdef01")
+    long = run_folder_name("b", [f"k{i}=v" for i in range(100)], "abcdef0123")
+    assert long.endswith("~-abcdef01")
+    assert len(long) == len("b") + LABEL_MAX_CHARS + len("-abcdef01")
