@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from sim.core.vocabulary import NEVER
 from sim.data.checks import Finding, batch_findings
-from sim.data.table_convert import convert_batch, output_schema, without_failed
+from sim.data.table_convert import check_time_reading, convert_batch, output_schema, without_failed
 from sim.data.table_map import TableMapping
 from sim.data.table_source import TableSource
 from sim.errors import DataError
@@ -65,6 +65,7 @@ def import_table(path: Path, out_path: Path, mapping: TableMapping) -> TableImpo
     if out_path.is_dir():
         raise DataError(f"{out_path}: is a folder; -o/--out takes the Parquet file to write")
     source = TableSource(path, list(mapping.columns.values()))
+    check_time_reading(path, source.types[mapping.columns["ts"]], mapping)
     schema = output_schema(mapping)
     rows, first_ts, last_ts = 0, None, NEVER
     symbols: set[str] = set()

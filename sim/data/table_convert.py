@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from sim.data.checks import Finding, Mask, finding
 from sim.data.schema import INT64_MAX, QTY_SCALE_KEY, arrow_schema
 from sim.data.table_map import DEFAULT_SIDES, NS_PER_UNIT, TableMapping
+from sim.errors import DataError
 
 _DECIMAL: Final[str] = r"^\s*(?P<neg>[-+]?)(?P<int>\d+)(?:\.(?P<frac>\d*))?\s*$"
 _MAX_INT_DIGITS: Final[int] = 18
@@ -104,6 +105,19 @@ def _scaled_ints(name: str, values: pa.Array, scale: int) -> tuple[pa.Array, lis
     return result, [item] if item else []
 
 
+def check_time_reading(path: object, ts_type: pa.DataType, mapping: TableMapping) -> None:
+    """Refuse to guess: a time column that is not a timestamp needs a unit or a format.
+
+    Raises:
+        DataError: naming the file and the column.
+    """
+    if not pa.types.is_timestamp(ts_type) and mapping.ts_unit is None \
+            and mapping.ts_format is None:
+        raise DataError(f"{path}: column {mapping.columns['ts']!r} holds {ts_type} times: give "
+                        "--ts-unit (epoch numbers) or --ts-format (text); times are never "
+                        "guessed")
+
+
 def convert_ts(values: pa.Array, mapping: TableMapping) -> tuple[pa.Array, list[Finding]]:
     """Source times -> UTC ns timestamps (epoch unit, text format, or a timestamp column)."""
     if pa.types.is_timestamp(values.type):
@@ -111,9 +125,12 @@ def convert_ts(values: pa.Array, mapping: TableMapping) -> tuple[pa.Array, list[
     if mapping.ts_unit is not None:
         ns, found = scaled_integers("ts", values, NS_PER_UNIT[mapping.ts_unit])
         return ns.cast(_UTC), found
+    if mapping.ts_format is None:
+        raise DataError(f"column {mapping.columns['ts']!r} holds {values.type} times: give "
+                        "--ts-unit (epoch numbers) or --ts-format (text); times are never "
+                        "guessed")
     text = values.cast(pa.string())
     series = pl.Series(values=text)
-    assert mapping.ts_format is not None  # check_complete guarantees one of the two
     parsed = series.str.to_datetime(mapping.ts_format, time_unit="ns", strict=False,
                                     exact=True)
     return _zoned(parsed, mapping.tz, text)

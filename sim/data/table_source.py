@@ -53,6 +53,10 @@ class TableSource:
         self.malformed: list[tuple[int, str]] = []
         """(line, text) of CSV rows with the wrong number of fields, in file order."""
         names = self._header() if self.csv else self._parquet_names()
+        self.types: dict[str, pa.DataType] = (
+            dict.fromkeys(names, pa.string()) if self.csv
+            else dict(zip(names, pq.read_schema(path).types, strict=True)))
+        """Each column's type (all text in a CSV: nothing is inferred)."""
         missing = [name for name in self.columns if name not in names]
         if missing:
             raise DataError(f"{path}: no column {missing[0]!r} (the file has: "

@@ -26,7 +26,7 @@ from sim.data.reader import (
     open_parquet,
     read_batches,
 )
-from sim.data.table_convert import convert_batch, output_schema, without_failed
+from sim.data.table_convert import check_time_reading, convert_batch, output_schema, without_failed
 from sim.data.table_map import TableMapping
 from sim.data.table_source import TableSource
 
@@ -146,6 +146,7 @@ def validate_table(path: Path, mapping: TableMapping,
         DataError: the file cannot be read, or lacks a mapped column.
     """
     source = TableSource(path, list(mapping.columns.values()))
+    check_time_reading(path, source.types[mapping.columns["ts"]], mapping)
     problems = Problems(source.locate, max_errors)
     schema = output_schema(mapping)
     rows, last_ts, reported = 0, NEVER, 0

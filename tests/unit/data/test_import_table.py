@@ -178,3 +178,36 @@ def test_random_bad_rows_are_either_imported_exactly_or_refused_in_one_line(
     assert "\n" not in str(caught.value)
     assert str(caught.value).startswith(f"{source}: line ")
     assert not out.exists()
+
+
+def test_parquet_timestamp_columns_naive_in_the_zone_aware_as_they_are(tmp_path: Path) -> None:
+    import datetime as dt
+
+    local = [dt.datetime(2024, 1, 5, 9, 30), dt.datetime(2024, 7, 5, 9, 30)]
+    base = {"sym": ["X", "X"], "type": ["A", "A"], "id": [1, 2], "dir": ["B", "S"],
+            "px": ["1", "2"], "size": ["1", "1"]}
+    naive = tmp_path / "naive.parquet"
+    pq.write_table(pa.table({"time": pa.array(local, pa.timestamp("us")), **base}), naive)
+    aware = tmp_path / "aware.parquet"
+    utc = [dt.datetime(2024, 1, 5, 14, 30, tzinfo=dt.UTC), dt.datetime(2024, 7, 5, 13, 30,
+                                                                      tzinfo=dt.UTC)]
+    pq.write_table(pa.table({"time": pa.array(utc, pa.timestamp("ms", tz="UTC")), **base}),
+                   aware)
+    results = []
+    for source in (naive, aware):
+        out = tmp_path / f"{source.stem}.out.parquet"
+        import_table(source, out, _mapping(ts_unit=None, ts_format=None,
+                                           tz="America/New_York"))
+        results.append(pq.read_table(out).column("ts").cast(pa.int64()).to_pylist())
+    expected = [int(t.timestamp()) * 10**9 for t in utc]
+    assert results == [expected, expected]
+
+
+def test_times_without_a_unit_or_format_are_never_guessed(tmp_path: Path) -> None:
+    source = _csv(tmp_path, "1723161255208,X,A,1,B,10,1\n")
+    with pytest.raises(DataError) as caught:
+        import_table(source, tmp_path / "o.parquet", _mapping(ts_unit=None))
+    assert str(caught.value) == (f"{source}: column 'time' holds string times: give --ts-unit "
+                                 "(epoch numbers) or --ts-format (text); times are never guessed")
+    with pytest.raises(DataError, match="times are never guessed"):
+        validate_table(source, _mapping(ts_unit=None))
