@@ -34,7 +34,7 @@ from sim.fast.draws import durations
 from sim.fast.feed import FeedRead, read_feed
 from sim.fast.links import LinkTimes, send
 from sim.fast.matching import FastMatching
-from sim.fast.queues import AmbiguousOrderError, fifo_stage, session_stage
+from sim.fast.queues import AmbiguousOrderError, fifo_stage, publisher_line, session_stage
 from sim.fast.refusal import fast_engine_refusal
 from sim.fast.risk import risk_reasons
 from sim.model.platform import RunResult
@@ -58,8 +58,12 @@ class _Leg:
 
 
 def run_fast(scenario: Scenario, batches: BatchSource, capacity: int,
-             progress: Callable[[int], None] | None = None) -> RunResult:
+             progress: Callable[[int], None] | None = None,
+             phase: Callable[[str], None] | None = None) -> RunResult:
     """Run ``scenario`` on the fast engine (as :func:`sim.model.platform.run_platform`).
+
+    ``phase`` is told when each step is done (``read``, ``path``, ``books``, ``reports``,
+    ``output``): the benchmark times them; the engine itself never reads a clock.
 
     Raises:
         ScenarioError: The scenario or its data needs the SimPy engine (the reason, one line).
@@ -70,8 +74,10 @@ def run_fast(scenario: Scenario, batches: BatchSource, capacity: int,
     source = scenario.data.sources[0]
     recorder = OrderRecorder(capacity, [source.name])
     feed = read_feed(source, batches_per_source(batches, [source])[0], recorder, progress)
+    tell = phase or _ignore
+    tell("read")
     try:
-        return _Run(scenario, recorder).result(feed)
+        return _Run(scenario, recorder, tell).result(feed)
     except AmbiguousOrderError as error:
         raise AmbiguousOrderError(f"{scenario.source}: engine = \"fast\": {error}") from None
 
@@ -79,7 +85,9 @@ def run_fast(scenario: Scenario, batches: BatchSource, capacity: int,
 class _Run:
     """One fast run: the stages and links in path order, then books and reports."""
 
-    def __init__(self, scenario: Scenario, recorder: OrderRecorder) -> None:
+    def __init__(self, scenario: Scenario, recorder: OrderRecorder,
+                 phase: Callable[[str], None]) -> None:
+        self.phase = phase
         self.scenario = scenario
         self.recorder = recorder
         self.streams = RandomStreams(scenario.seed)
@@ -165,10 +173,12 @@ class _Run:
         passed = _Leg(risk_out.seqs[~refused], risk_out.times[~refused],
                       risk_out.scheduled[~refused])
         matched, matching_full = self._hop("risk_to_matching", "matching", passed)
+        self.phase("path")
         matching = FastMatching(recorder, feed.tif)
         changed = np.array(matching.apply(matched.seqs.tolist(), matched.times.tolist()),
                            dtype=bool)
         matching.finish()
+        self.phase("books")
         self._matching_counters(matching)
         rejected = _Leg(risk_out.seqs[refused], risk_out.times[refused],
                         risk_out.scheduled[refused])
@@ -179,8 +189,11 @@ class _Run:
         self.scheduled += feed.stats["wakes"]
         end_ns = max([self.last_event, feed.last_ts_ns] if count or feed.stats["events"]
                      else [0])
+        self.phase("reports")
+        orders, fills = recorder.to_arrow(), recorder.fills_to_arrow()
+        self.phase("output")
         return RunResult(
-            orders=recorder.to_arrow(), fills=recorder.fills_to_arrow(),
+            orders=orders, fills=fills,
             components=dict(sorted(self.components.items())),
             sim_start_ns=feed.first_ts_ns or 0, sim_end_ns=end_ns,
             events_processed=feed.stats["events"], direct_events_applied=0,
@@ -236,37 +249,53 @@ class _Run:
         """The sequenced publisher (``MarketDataPublisher.arrive``) and ``market_data``."""
         config = self.scenario.topology.publisher
         service = durations(config.service, self.streams.stream("stage.publisher"), seqs.size)
-        free = [-(2**62)] * config.workers
-        waiting = WaitingLine(config.queue_capacity)
-        departures: list[int] = []
-        kept: list[int] = []
-        busy = 0
-        last = -(2**62)
-        draws = iter(service.tolist())
-        for index, now in enumerate(arrivals.tolist()):
-            start = free[0]
-            if not waiting.admit(now, start):
-                continue
-            start = max(start, now)
-            end = start + next(draws)
-            last = max(last, end)
-            departures.append(last)
-            kept.append(index)
-            busy += end - start
-            heapq.heapreplace(free, end)
-        served = np.array(kept, dtype=np.int64)
-        sent = np.array(departures, dtype=np.int64)
+        line = publisher_line(arrivals, service, config.workers, config.queue_capacity)
+        if line is None:
+            served, start, end, depth = _publisher_loop(arrivals, service, config)
+        else:
+            start, end, depth = line
+            served = np.arange(seqs.size, dtype=np.int64)
+        sent = np.maximum.accumulate(end) if end.size else end
         link = self._link("market_data", sent, sent, endpoint=True)
         latency = link.delivery - self.columns["ts_matching_out_ns"][seqs[served]]
         rejected = int(seqs.size - served.size)
         stats = {"arrivals": int(seqs.size), "served": int(served.size), "rejected": rejected,
-                 "busy_ns": busy, "max_queue_depth": waiting.max_depth,
+                 "busy_ns": int((end - start).sum()), "max_queue_depth": depth,
                  "workers": config.workers}
         if rejected:
             stats["rejected.queue_full"] = rejected
         stats |= {"md_delivered": int(served.size), "md_latency_ns_total": int(latency.sum()),
                   "md_max_latency_ns": int(latency.max()) if latency.size else 0}
         self.components["stage.publisher"] = stats
+
+
+def _publisher_loop(arrivals: Ints, service: Ints, config: StageConfig
+                    ) -> tuple[Ints, Ints, Ints, int]:
+    """The publisher message by message, when its bounded line turns some away.
+
+    Returns the served positions, their starts and ends, and the deepest wait.
+    """
+    free = [-(2**62)] * config.workers
+    waiting = WaitingLine(config.queue_capacity)
+    kept: list[int] = []
+    starts: list[int] = []
+    draws = iter(service.tolist())
+    for index, now in enumerate(arrivals.tolist()):
+        start = free[0]
+        if not waiting.admit(now, start):
+            continue
+        start = max(start, now)
+        end = start + next(draws)
+        kept.append(index)
+        starts.append(start)
+        heapq.heapreplace(free, end)
+    start_array = np.array(starts, dtype=np.int64)
+    used = service[: len(kept)]
+    return np.array(kept, dtype=np.int64), start_array, start_array + used, waiting.max_depth
+
+
+def _ignore(_name: str) -> None:
+    """No one is timing the phases."""
 
 
 def _sort_reasons(stats: dict[str, int]) -> None:

@@ -75,9 +75,9 @@ def send(config: LinkConfig, scope: str, streams: RandomStreams, sent: Ints, now
         delivery = np.maximum.accumulate(delivery)
     taken = delivery - sent
     due_now = delivery == now
-    if endpoint:
+    if endpoint or not due_now.any():
         at_once = np.zeros(count, dtype=bool)
-        scheduled = 0
+        scheduled = 0 if endpoint else count
     elif config.fifo:
         held = np.where(due_now, -(2**62), delivery)
         before = np.concatenate(([-(2**62)], np.maximum.accumulate(held)[:-1])) if count else held

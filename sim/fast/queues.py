@@ -100,21 +100,57 @@ def fifo_stage(arrivals: Ints, scheduled: Ints, service: Ints, workers: int, cap
     else:
         start, end = multi_worker(arrivals, service, workers)
     positions = np.arange(arrivals.size, dtype=np.int64)
-    # Items j < i still waiting when i arrives: starts are non-decreasing in arrival order.
-    waiting = positions - np.searchsorted(start, arrivals, side="right")
-    at_most = positions - np.searchsorted(start, arrivals, side="left")
-    queued = start > arrivals
-    depth = int((waiting[queued] + 1).max()) if queued.any() else 0
-    # An arrival at the very nanosecond a service ends may or may not find the worker
-    # busy (SimPy's event order decides); so may a full queue. Where either could
-    # change the outcome or the depth counter, replay the stage event by event.
-    maybe = queued | np.isin(arrivals, end)
-    widest = int((at_most[maybe] + 1).max()) if maybe.any() else 0
-    if widest > depth or (at_most.size and int(at_most.max()) >= capacity):
+    # An arrival that starts at once found a free worker and an empty queue, unless a
+    # service ended at that very nanosecond (then SimPy's event order decides). The rest
+    # waited: the items j < i still waiting when i arrives are those starting after it
+    # (starts are non-decreasing in arrival order), or, on a tie, at it.
+    queued = np.flatnonzero(start > arrivals)
+    if workers == 1:
+        previous_end = np.concatenate(([-(2**62)], end[:-1])) if end.size else end
+        tied = np.flatnonzero((start == arrivals) & (previous_end == arrivals))
+    else:
+        tied = np.flatnonzero(_ends_at_some(end, arrivals) & (start == arrivals))
+    waiting = queued - np.searchsorted(start, arrivals[queued], side="right")
+    depth = int(waiting.max()) + 1 if queued.size else 0
+    maybe = np.concatenate((queued, tied))
+    at_most = maybe - np.searchsorted(start, arrivals[maybe], side="left")
+    deeper = maybe[at_most + 1 > depth]
+    if (deeper.size and _ends_at_some(end, arrivals[deeper]).any()) or (
+            at_most.size and int(at_most.max()) >= capacity):
+        # A full queue, or a same-nanosecond tie that could change the depth: replay.
         unique = np.arange(arrivals.size, dtype=np.int64)
         return session_stage(arrivals, scheduled, unique, service, workers, capacity, where)
-    departures = np.argsort(end, kind="stable").astype(np.int64)
+    departures = positions if workers == 1 else np.argsort(end, kind="stable").astype(np.int64)
     return StageTimes(start, end, departures, depth)
+
+
+def _ends_at_some(end: Ints, moments: Ints) -> npt.NDArray[np.bool_]:
+    """Whether some service ends exactly at each of ``moments``."""
+    ends = np.sort(end)
+    found = np.minimum(np.searchsorted(ends, moments), max(ends.size - 1, 0))
+    return ends[found] == moments if ends.size else np.zeros(moments.size, dtype=bool)
+
+
+def publisher_line(arrivals: Ints, service: Ints, workers: int, capacity: int
+                   ) -> tuple[Ints, Ints, int] | None:
+    """Starts, ends and deepest wait of the closed-form publisher, if nothing is turned away.
+
+    The publisher (``MarketDataPublisher.arrive``) admits by its
+    :class:`~sim.core.waiting_line.WaitingLine`: messages still waiting are the accepted
+    ones whose start is after the arrival (strictly; no event order is involved). None
+    when some arrival would find ``capacity`` waiting (then the caller replays it).
+    """
+    if workers == 1:
+        start, end = lindley(arrivals, service)
+    else:
+        start, end = multi_worker(arrivals, service, workers)
+    positions = np.arange(arrivals.size, dtype=np.int64)
+    waiting = positions - np.searchsorted(start, arrivals, side="right")
+    queued = start > arrivals
+    if queued.any() and int(waiting[queued].max()) >= capacity:
+        return None
+    depth = int((waiting[queued] + 1).max()) if queued.any() else 0
+    return start, end, depth
 
 
 def session_stage(arrivals: Ints, scheduled: Ints, sessions: Ints, service: Ints,
