@@ -100,6 +100,18 @@ def run_dask(tasks: Sequence[RunTask], workers: int, address: str | None, done: 
             cluster.close()
 
 
+def check_scheduler(address: str) -> None:
+    """Raise :class:`SweepError` unless a Dask scheduler answers at ``address``.
+
+    Called before the sweep folder is touched, so a wrong address writes nothing.
+    """
+    try:
+        _distributed().Client(address, timeout=10).close()
+    except (OSError, TimeoutError) as exc:
+        raise SweepError(f"--address {address}: cannot reach a Dask scheduler there "
+                         f"({one_line(exc)}); start one with `dask scheduler`") from None
+
+
 def _distributed() -> Any:
     """The ``distributed`` module (imported late: it is slow, and untyped)."""
     return importlib.import_module("distributed")

@@ -33,7 +33,7 @@ from sim.outputs import RUN_MARKER, check_run_destination, output_file, remove_s
 from sim.report.sweep_plot import write_sweep_html, write_sweep_plot
 from sim.runner import inspect_inputs, run_identity
 from sim.scenario import Scenario, load_scenario
-from sim.sweep.executors import Executor, run_dask, run_local
+from sim.sweep.executors import Executor, check_scheduler, run_dask, run_local
 from sim.sweep.grid import Axis, Point, expand
 from sim.sweep.results import read_run, resolved_value, results_table
 from sim.sweep.task import RunRecord, RunTask
@@ -200,8 +200,10 @@ def run_sweep(scenario_path: Path, grid: Sequence[str], out_dir: Path,
     axes, planned = plan(scenario_path, grid, options.sets, options.seeds)
     protected = [scenario_path, *{Path(path) for run in planned
                                   for path, _ in run.fingerprints}]
+    if options.executor is Executor.DASK and options.address is not None:
+        check_scheduler(options.address)
     runs = prepare_folder(out_dir, resume=options.resume, force=options.force,
-                           protected=protected)
+                          protected=protected)
     finished = finished_runs(runs) if options.resume else {}
     records: dict[int, RunRecord] = {
         run.point.index: RunRecord(run.point.index, "ok", run_folder=finished[run.run_id])
