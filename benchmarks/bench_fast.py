@@ -10,7 +10,8 @@ order stages, the publisher and five links). Two topologies:
 
 - ``pipeline``: one worker per stage (the order path is Lindley recursions only);
 - ``default``: the default topology, whose 2-worker gateway keeps each session's
-  messages in order (replayed event by event in Python by the fast engine).
+  messages in order (replayed event by event in Python by the fast engine);
+- ``constant``: ``pipeline`` with constant service times (no draws): the recursions alone.
 
 For each order count it prints the fast engine's phases: ``read`` (input into the
 per-order columns), ``path`` (every link and stage: the stamps, draws and risk checks;
@@ -35,7 +36,7 @@ from sim.scenario.schema import Scenario
 
 
 def scenario(topology: str) -> Scenario:
-    """The bench scenario: ``pipeline`` (one worker each) or ``default`` topology."""
+    """The bench scenario: ``pipeline`` (one worker each), ``default`` or ``constant``."""
     body: dict[str, Any] = {
         "name": "bench_fast", "seed": 1,
         "data": {"sources": [{"name": "clients", "path": "synthetic.parquet", "route": "full"}]},
@@ -44,6 +45,10 @@ def scenario(topology: str) -> Scenario:
     if topology == "pipeline":
         body["topology"] = {"gateway": {"workers": 1,
                                         "service": {"kind": "exponential", "mean": 3_000}}}
+    if topology == "constant":
+        body["topology"] = {name: {"workers": 1, "service": {"kind": "constant", "value": mean}}
+                            for name, mean in (("gateway", 3_000), ("risk", 3_000),
+                                               ("matching", 2_000), ("publisher", 1_000))}
     return Scenario.model_validate(body)
 
 
@@ -94,9 +99,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--orders", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--simpy-orders", type=int, default=100_000)
-    parser.add_argument("--topology", choices=("pipeline", "default", "both"), default="both")
+    parser.add_argument("--topology", choices=("pipeline", "default", "constant", "all"),
+                        nargs="+", default=["all"])
     args = parser.parse_args()
-    topologies = ("pipeline", "default") if args.topology == "both" else (args.topology,)
+    topologies = (("pipeline", "constant", "default") if "all" in args.topology
+                  else tuple(args.topology))
     small = synthetic_orders(args.simpy_orders)
     for topology in topologies:
         print(f"topology {topology}:")

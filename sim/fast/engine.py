@@ -124,13 +124,17 @@ class _Run:
             times = fifo_stage(arrivals, scheduled, service, config.workers,
                                config.queue_capacity, name)
         columns = self.columns
-        columns[f"ts_{name}_in_ns"][seqs] = arrivals
-        columns[f"ts_{name}_start_ns"][seqs] = times.start
-        columns[f"ts_{name}_out_ns"][seqs] = times.end
+        rows: Ints | slice = slice(0, seqs.size) if _is_range(seqs) else seqs
+        columns[f"ts_{name}_in_ns"][rows] = arrivals
+        columns[f"ts_{name}_start_ns"][rows] = times.start
+        columns[f"ts_{name}_out_ns"][rows] = times.end
         order, refused = times.departures, times.rejected
         served = int(order.size)
+        in_order = served == seqs.size and _is_range(order)
+        start, end = (times.start, times.end) if in_order else (times.start[order],
+                                                                  times.end[order])
         stats = {"arrivals": int(seqs.size), "served": served, "rejected": int(refused.size),
-                 "busy_ns": int((times.end[order] - times.start[order]).sum()),
+                 "busy_ns": int((end - start).sum()),
                  "max_queue_depth": times.max_queue_depth, "workers": config.workers}
         if ordered:
             stats["session_waits"] = times.session_waits
@@ -140,8 +144,8 @@ class _Run:
         self.components[f"stage.{name}"] = stats
         self.scheduled += served
         if served:
-            self.last_event = max(self.last_event, int(times.end[order].max()))
-        return (_Leg(seqs[order], times.end[order], times.start[order]),
+            self.last_event = max(self.last_event, int(end.max()))
+        return (_Leg(seqs if in_order else seqs[order], end, start),
                 _Leg(seqs[refused], arrivals[refused], scheduled[refused]))
 
     def _hop(self, link: str, stage: str, leg: _Leg) -> tuple[_Leg, _Leg]:
@@ -292,6 +296,12 @@ def _publisher_loop(arrivals: Ints, service: Ints, config: StageConfig
     start_array = np.array(starts, dtype=np.int64)
     used = service[: len(kept)]
     return np.array(kept, dtype=np.int64), start_array, start_array + used, waiting.max_depth
+
+
+def _is_range(values: Ints) -> bool:
+    """Whether ``values`` is ``0, 1, 2, ...`` (then whole-column slices replace gathers)."""
+    return bool(values.size == 0 or (values[0] == 0 and values[-1] == values.size - 1
+                                     and (np.diff(values) == 1).all()))
 
 
 def _ignore(_name: str) -> None:

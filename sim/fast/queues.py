@@ -105,13 +105,17 @@ def fifo_stage(arrivals: Ints, scheduled: Ints, service: Ints, workers: int, cap
     # waited: the items j < i still waiting when i arrives are those starting after it
     # (starts are non-decreasing in arrival order), or, on a tie, at it.
     queued = np.flatnonzero(start > arrivals)
+    waiting = queued - np.searchsorted(start, arrivals[queued], side="right")
+    depth = int(waiting.max()) + 1 if queued.size else 0
     if workers == 1:
         previous_end = np.concatenate(([-(2**62)], end[:-1])) if end.size else end
         tied = np.flatnonzero((start == arrivals) & (previous_end == arrivals))
+        met = _one_worker_ties(tied, scheduled, start, service)
+        if met is not None:  # each tie found nobody waiting: it queued (depth 1) or not
+            depth = max(depth, 1 if met else 0)
+            tied = tied[:0] if met < 1 or capacity >= 1 else tied
     else:
         tied = np.flatnonzero(_ends_at_some(end, arrivals) & (start == arrivals))
-    waiting = queued - np.searchsorted(start, arrivals[queued], side="right")
-    depth = int(waiting.max()) + 1 if queued.size else 0
     maybe = np.concatenate((queued, tied))
     at_most = maybe - np.searchsorted(start, arrivals[maybe], side="left")
     deeper = maybe[at_most + 1 > depth]
@@ -122,6 +126,24 @@ def fifo_stage(arrivals: Ints, scheduled: Ints, service: Ints, workers: int, cap
         return session_stage(arrivals, scheduled, unique, service, workers, capacity, where)
     departures = positions if workers == 1 else np.argsort(end, kind="stable").astype(np.int64)
     return StageTimes(start, end, departures, depth)
+
+
+def _one_worker_ties(tied: Ints, scheduled: Ints, start: Ints, service: Ints) -> int | None:
+    """Whether a one-worker stage's same-ns arrivals found the worker busy (1) or not (0).
+
+    An arrival at the nanosecond the previous service ends comes first when its event
+    was made before that service's end event, i.e. before the service started. None
+    when a tie is not of this simple kind (zero-length services, unknown or equal
+    times): the caller replays the stage.
+    """
+    if not tied.size:
+        return 0
+    if (scheduled[tied] < 0).any() or (service == 0).any():
+        return None
+    made, ending_made = scheduled[tied], start[tied - 1]
+    if (made == ending_made).any():
+        return None
+    return int((made < ending_made).any())
 
 
 def _ends_at_some(end: Ints, moments: Ints) -> npt.NDArray[np.bool_]:

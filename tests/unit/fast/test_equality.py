@@ -43,7 +43,12 @@ def test_baseline_stamps_equal_and_orders_really_queue(engines: SimpleNamespace)
      "topology.links.risk_to_matching.loss=0.1",
      "topology.links.risk_to_matching.retransmit_delay=200us"),
     ("risk.max_order_qty=300", "risk.max_orders_per_window=40", "risk.order_rate_window=10ms"),
-], ids=["multi-worker", "sessions", "bandwidth-loss", "risk-rejects"])
+    ("topology.gateway.workers=1", 'topology.gateway.service={kind="constant", value="3us"}',
+     'topology.risk.service={kind="constant", value="3us"}',
+     'topology.matching.service={kind="constant", value="3us"}',
+     'topology.links.client_to_gateway.latency={kind="constant", value="20us"}',
+     "topology.risk.queue_capacity=1"),
+], ids=["multi-worker", "sessions", "bandwidth-loss", "risk-rejects", "constant-lockstep"])
 def test_variants_equal(overrides: tuple[str, ...], engines: SimpleNamespace) -> None:
     """Multi-worker stages, session order, bandwidth and loss, risk rejects: nothing differs."""
     simpy, fast = engines.both(engines.bundled("baseline", WINDOW, *overrides))
