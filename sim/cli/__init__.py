@@ -14,10 +14,8 @@ from __future__ import annotations
 
 from sim.cli import capacity, check, data, run, sweep
 from sim.cli.base import EXIT_INPUT, app, fail, install_signal_handlers
-from sim.cli.run import render_summary_table
 
-__all__ = ["EXIT_INPUT", "app", "capacity", "check", "data", "fail", "main",
-           "render_summary_table", "run", "sweep"]
+__all__ = ["EXIT_INPUT", "app", "capacity", "check", "data", "fail", "main", "run", "sweep"]
 
 
 def main() -> None:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from sim.cli.base import app, emit, fail
 from sim.errors import SimError
-from sim.units import format_ns
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario
@@ -19,27 +18,6 @@ SCENARIOS_DIR: Path | None = None
 """``sim scenarios`` default folder; ``None`` is the bundled scenarios (:mod:`sim.examples`)."""
 LARGE_INPUT_ROWS = 500_000
 """``sim run`` draws a progress bar (on a terminal) from this many input rows on."""
-
-
-def render_summary_table(summary: dict[str, Any]) -> str:
-    """The latency and outcome table printed after a run."""
-    header = f"{'segment':<26}{'count':>9}{'p50':>10}{'p90':>10}{'p99':>10}{'p99.9':>10}{'max':>10}"
-    lines = [header, "-" * len(header)]
-    for name, stats in summary["latency_ns"].items():
-        if not stats.get("count"):
-            continue
-        cells = "".join(f"{format_ns(stats[k]):>10}" for k in ("p50", "p90", "p99", "p99_9",
-                                                               "max"))
-        lines.append(f"{name:<26}{stats['count']:>9}{cells}")
-    orders = summary["orders"]
-    outcomes = ", ".join(f"{k} {v}" for k, v in orders["by_outcome"].items())
-    lines.append("")
-    lines.append(f"orders submitted {orders['submitted']}: {outcomes}; lost {orders['lost']}")
-    lines.append(f"fill rate {orders['fill_rate']:.2%}, reject rate {orders['reject_rate']:.2%}")
-    if orders["rejects_by_reason"]:
-        reasons = ", ".join(f"{k} {v}" for k, v in orders["rejects_by_reason"].items())
-        lines.append(f"rejects by reason: {reasons}")
-    return "\n".join(lines)
 
 
 @app.command()
@@ -64,6 +42,7 @@ def run(
 ) -> None:
     """Simulate a scenario and write its report folder."""
     from sim.progress import progress_bar
+    from sim.report.terminal import render_run_summary
     from sim.runner import run_scenario
     from sim.scenario import load_scenario
 
@@ -81,8 +60,7 @@ def run(
     elif quiet:
         emit(str(outcome.run_dir))
     else:
-        emit(render_summary_table(outcome.summary))
-        emit(f"\ndigest {outcome.summary['digest'][:16]}  wrote {outcome.run_dir}")
+        emit(render_run_summary(outcome.summary, outcome.run_dir))
 
 
 def input_rows(scenario: Scenario) -> int:
