@@ -57,14 +57,18 @@ def verdicts_section(verdicts: Sequence[BudgetResult]) -> str:
     """The budget verdicts of ``sim check``, first on the page (nothing without them)."""
     if not verdicts:
         return ""
-    from sim.report.budget import format_value
+    from sim.report.budget_values import format_margin, format_pair
+
+    def shown(result: BudgetResult) -> tuple[str, str]:
+        if result.actual is None:
+            return "missing", format_pair(result.limit, result.limit, result.unit)[1]
+        return format_pair(result.actual, result.limit, result.unit)
 
     failed = sum(not result.passed for result in verdicts)
     rows = [
-        ("PASS" if result.passed else "FAIL", result.metric,
-         "missing" if result.actual is None else format_value(result.actual, result.unit),
-         f"{result.operator} {format_value(result.limit, result.unit)}",
-         "-" if result.margin is None else format_value(result.margin, result.unit),
+        ("PASS" if result.passed else "FAIL", result.metric, shown(result)[0],
+         f"{result.operator} {shown(result)[1]}",
+         "-" if result.margin is None else format_margin(result.margin, result.unit),
          result.note)
         for result in verdicts
     ]
