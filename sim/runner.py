@@ -308,6 +308,7 @@ def run_scenario(
            if scenario.faults else {}),
         **failover_summary(result.orders, result.components, headline["orders"]["lost"]),
         "input": inputs,
+        "overrides": list(overrides),
         "scenario": resolved,
         "versions": package_versions(),
     }
