@@ -40,8 +40,10 @@ def risk_reasons(scenario: Scenario, recorder: OrderRecorder, seqs: Ints, times:
     if not risk.enabled or not seqs.size:
         return reasons
     columns = recorder.columns
-    action, qty = columns["action"][seqs], columns["qty"][seqs]
-    price, symbol = columns["price"][seqs], columns["symbol"][seqs]
+    in_order = bool(seqs[0] == 0 and seqs[-1] == seqs.size - 1 and (np.diff(seqs) == 1).all())
+    rows: Ints | slice = slice(0, seqs.size) if in_order else seqs
+    action, qty = columns["action"][rows], columns["qty"][rows]
+    price, symbol = columns["price"][rows], columns["symbol"][rows]
     checked = (action != OrderAction.CANCEL) & (qty != NULL)
     _check_unpriced(scenario, recorder, checked & (price == NULL), qty, symbol)
     if risk.max_orders_per_window is not None:
@@ -81,6 +83,8 @@ def _check_unpriced(scenario: Scenario, recorder: OrderRecorder, unpriced: npt.N
     columns = recorder.columns
     count = recorder.count
     prices, symbols = columns["price"][:count], columns["symbol"][:count]
+    if int(prices.max()) * int(qty[unpriced].max()) <= limit * scenario.price_scale:
+        return  # no price of any symbol could make any of them fail (NULL is negative)
     for code in np.unique(symbol[unpriced]).tolist():
         held = prices[(symbols == code) & (prices != NULL)]
         top = int(held.max()) if held.size else 0
