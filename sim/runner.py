@@ -16,8 +16,10 @@ from typing import Any
 
 from sim.data.events import EventColumns
 from sim.data.reader import SourceInfo, inspect_source, iter_event_batches
+from sim.data.schema import BOOK_L2
 from sim.data.volume import check_order_capacity, compress_batches, replicate_batches
 from sim.errors import ScenarioError
+from sim.model.l2_reader import check_l2_scenario, iter_l2_batches
 from sim.model.platform import RunResult, run_platform
 from sim.outputs import check_run_destination
 from sim.report.failover import failover_summary, failovers, outage_window
@@ -58,6 +60,7 @@ def inspect_inputs(scenario: Scenario) -> list[SourceInfo]:
     volume = scenario.data.volume
     check_order_capacity(sum(info.rows for info in infos),
                          volume.multiplier if volume.mode is VolumeMode.REPLICATE else 1)
+    check_l2_scenario(scenario, infos)
     _check_selection(scenario, infos)
     _check_injections(scenario, infos)
     if scenario.faults:
@@ -105,8 +108,16 @@ def _check_selection(scenario: Scenario, infos: list[SourceInfo]) -> None:
 def _selects_an_event(info: SourceInfo, symbols: tuple[str, ...], start_ns: int,
                       end_ns: int | None) -> bool:
     """Whether the source has an event in the window (reads only up to the first one)."""
-    batches = iter_event_batches(info, symbols=symbols, start_ns=start_ns, end_ns=end_ns)
+    batches = _batches(info, symbols, start_ns, end_ns)
     return any(len(batch) for batch in batches)
+
+
+def _batches(info: SourceInfo, symbols: tuple[str, ...], start_ns: int, end_ns: int | None
+             ) -> Iterator[EventColumns]:
+    """A source's events in the window: L3 rows, or an L2 file's levels and trades."""
+    if info.book == BOOK_L2:
+        return iter_l2_batches(info, symbols=symbols, start_ns=start_ns, end_ns=end_ns)
+    return iter_event_batches(info, symbols=symbols, start_ns=start_ns, end_ns=end_ns)
 
 
 def _span(scenario: Scenario, infos: list[SourceInfo]) -> int:
@@ -248,8 +259,7 @@ def simulate(scenario: Scenario, infos: list[SourceInfo],
     symbols = tuple(scenario.data.symbols)
     feeds: dict[str, Iterator[EventColumns]] = {
         source.name: _scaled(scenario, _limited(
-            iter_event_batches(info, symbols=symbols, start_ns=start_ns, end_ns=end_ns),
-            scenario.data.max_events), start_ns)
+            _batches(info, symbols, start_ns, end_ns), scenario.data.max_events), start_ns)
         for source, info in zip(scenario.data.sources, infos, strict=True)
     }
     volume = scenario.data.volume
@@ -316,7 +326,8 @@ def run_scenario(
     interval_ns = scenario.report.timeline_interval
     run_dir = write_run_folder(
         destination, tables, summary,
-        extra=(lambda folder: regenerate(folder, interval_ns)) if write_report else None,
+        extra=((lambda folder: regenerate(folder, interval_ns, orders=result.orders))
+               if write_report else None),
         force=force, protected=inputs_used,
     )
     return RunOutcome(run_dir, summary, result)

@@ -344,7 +344,7 @@ def _read_run(run_dir: Path) -> tuple[pa.Table, dict[str, Any]]:
 
 
 def regenerate(run_dir: Path, interval_ns: int | None = None, *,
-               verdicts: Sequence[BudgetResult] = ()) -> Path:
+               verdicts: Sequence[BudgetResult] = (), orders: pa.Table | None = None) -> Path:
     """Rebuild ``timeline.parquet``, ``plots/*.png`` and ``report.html`` of a run folder.
 
     ``sim check`` calls it after evaluating the budget, with ``verdicts`` (its
@@ -358,6 +358,8 @@ def regenerate(run_dir: Path, interval_ns: int | None = None, *,
         run_dir: a folder holding ``orders.parquet`` and ``summary.json``.
         interval_ns: timeline interval overriding the run's own.
         verdicts: budget results to show first in the report (empty: none).
+        orders: the run's orders table when the caller still holds it (``sim run``, right
+            after writing it), so it is not read back into memory a second time.
 
     Returns:
         The path of ``report.html``.
@@ -367,7 +369,11 @@ def regenerate(run_dir: Path, interval_ns: int | None = None, *,
             wrong type, a column is missing, or the interval needs too many buckets.
     """
     run_dir = Path(run_dir)
-    orders, summary = _read_run(run_dir)
+    if orders is None:
+        orders, summary = _read_run(run_dir)
+    else:
+        summary = read_summary(run_dir)
+        check_summary(summary, str(run_dir / "summary.json"))
     span_ns = summary["sim_end_ns"] - summary["sim_start_ns"]
     chosen = interval_ns or summary["scenario"]["report"]["timeline_interval"]
     interval = chosen or default_interval_ns(max(span_ns, 1))
