@@ -79,11 +79,7 @@ class StageStamps:
 
 
 class InService:
-    """One service in progress at a crashable stage, hashed by identity (not by item).
-
-    A crash marks these lost; an item resent and served again gets a new one, so its
-    new completion is never mistaken for the lost one.
-    """
+    """A service in progress at a crashable stage, hashed by identity (a resent item's)."""
 
     __slots__ = ("item",)
 
