@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sim.cli.base import EXIT_CHECK_FAILED, app, emit, fail
+from sim.cli.sweep import chosen_executor
 
 if TYPE_CHECKING:
     from sim.sweep.capacity import Capacity
@@ -80,20 +81,17 @@ def capacity(
     from sim.report.budget import load_budget
     from sim.report.capacity_plot import write_capacity_plot
     from sim.scenario import load_scenario
-    from sim.sweep import Executor, SweepOptions
+    from sim.sweep import SweepOptions
     from sim.sweep.capacity import SearchSpec, capacity_table, find_capacity
 
-    if executor not in {kind.value for kind in Executor}:
-        fail(f"--executor {executor!r}: use local or dask")
-    if address is not None and executor != Executor.DASK:
-        fail("--address: needs --executor dask")
+    chosen = chosen_executor(executor, address)
     if tolerance is not None and tolerance <= 0:
         fail(f"--tolerance {tolerance}: give a positive width")
     lines = load_budget(budget)
     sets = list(set_ or [])
     name = load_scenario(scenario, sets).name
     folder = out or Path("reports") / f"{name}+capacity-{param}"
-    options = SweepOptions(sets=sets, seeds=seeds, executor=Executor(executor),
+    options = SweepOptions(sets=sets, seeds=seeds, executor=chosen,
                            workers=workers or os.cpu_count() or 1, address=address,
                            force=force)
     spec = SearchSpec(param, lines, lo, hi, tolerance, fraction)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import pyarrow as pa
 import typer
 
 from sim.cli.base import EXIT_CHECK_FAILED, app, emit, fail
 from sim.units import format_ns
+
+if TYPE_CHECKING:
+    from sim.sweep import Executor
 
 SHOWN = ("end_to_end_p50_ns", "end_to_end_p99_ns", "end_to_end_p99_9_ns", "fill_rate",
          "reject_rate", "orders")
@@ -52,6 +55,17 @@ def render_failures(table: pa.Table) -> list[str]:
             table.select(["run", "status", "error"]).to_pylist() if row["status"] == "failed"]
 
 
+def chosen_executor(executor: str, address: str | None) -> Executor:
+    """``--executor`` and ``--address`` checked together (exit 2 naming the option)."""
+    from sim.sweep import Executor
+
+    if executor not in {kind.value for kind in Executor}:
+        fail(f"--executor {executor!r}: use local or dask")
+    if address is not None and executor != Executor.DASK:
+        fail("--address: needs --executor dask")
+    return Executor(executor)
+
+
 @app.command()
 def sweep(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file.")],
@@ -79,13 +93,10 @@ def sweep(
 ) -> None:
     """Run a scenario once per --grid point and seed; write results.parquet, plots, HTML."""
     from sim.progress import progress_bar
-    from sim.sweep import Executor, SweepOptions, run_sweep
+    from sim.sweep import SweepOptions, run_sweep
 
-    if executor not in {kind.value for kind in Executor}:
-        fail(f"--executor {executor!r}: use local or dask")
-    if address is not None and executor != Executor.DASK:
-        fail("--address: needs --executor dask")
-    options = SweepOptions(sets=list(set_ or []), seeds=seeds, executor=Executor(executor),
+    options = SweepOptions(sets=list(set_ or []), seeds=seeds,
+                           executor=chosen_executor(executor, address),
                            workers=workers or os.cpu_count() or 1, address=address,
                            resume=resume, full_reports=full_reports, force=force)
     with progress_bar("sweep", None) as bar:
