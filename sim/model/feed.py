@@ -18,6 +18,9 @@ One feed per source, one callback chain per feed (no process per event):
   honoured as :func:`sim.core.replay.apply_event` defines it (an IOC leftover
   never rests).
 - ``trade`` rows are prints: counted, nothing else.
+- an L2 source (:class:`~sim.model.l2_reader.L2Columns` batches, route ``direct``):
+  ``level`` and ``trade`` rows go to the engine's L2 part (:mod:`sim.model.l2_replay`)
+  like history, with each row's ``ts_recv - ts`` (0 without ``ts_recv``).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from sim.data.events import NO_ACCOUNT, NO_PRICE, NO_QTY, TIF_BY_CODE, EventColu
 from sim.errors import DataError
 from sim.model.component import Unwired
 from sim.model.environment import SimulationEnvironment
+from sim.model.l2_reader import L2Columns
 from sim.model.link import NetworkLink
 from sim.model.matching import MatchingEngine
 from sim.model.recorder import OrderRecorder
@@ -41,7 +45,7 @@ from sim.scenario.schema import Route, SourceConfig
 CHUNK = 32
 """Orders a full-route feed posts ahead per wake (bounds the event heap)."""
 
-_ORDER, _HISTORY, _PRINT = 0, 1, 2
+_ORDER, _HISTORY, _PRINT, _L2 = 0, 1, 2, 3
 _ROUTED = np.array([action in CLIENT_ACTIONS for action in OrderAction])
 """``_ROUTED[code]``: whether a full-route source sends that action as a client order."""
 _TRADE_CODE = OrderAction.TRADE
@@ -82,6 +86,7 @@ class ExchangeFeed:
         self.source_code = source_code
         self.recorder = recorder
         self.engine = engine
+        engine.l2.recorded_paths.append(config.path)
         self.progress = progress
         self._batches = iter(batches)
         self.send_at: Callable[[int, int], None] = Unwired(self.name, "send_at")
@@ -153,6 +158,9 @@ class ExchangeFeed:
         codes = np.array([recorder.symbol_code(s) for s in batch.symbols], dtype=np.int32)
         symbol = codes[batch.symbol] if codes.size else batch.symbol
         self.engine.ensure_books(len(recorder.symbols))
+        if isinstance(batch, L2Columns):
+            self._prepare_l2(batch, symbol)
+            return
         kinds = np.where(batch.action == _TRADE_CODE, _PRINT, _HISTORY).astype(np.int8)
         if self.full:
             action = batch.action
@@ -188,6 +196,19 @@ class ExchangeFeed:
             tifs = [None] * len(ts) if batch.tif is None else _TIF_NAMES[batch.tif].tolist()
             self._rows.append(tifs)
 
+    def _prepare_l2(self, batch: L2Columns, symbol: np.ndarray) -> None:
+        """Rows of an L2 batch: all go to the engine's L2 part, with their recorded delays."""
+        for code in np.unique(symbol).tolist():
+            self.engine.l2.use_l2(code)
+        ts = batch.ts_ns
+        self._ts = ts.tolist()
+        self._kinds = [_L2]  # the whole batch (see _walk_l2)
+        self._index = 0
+        delays = (np.zeros(len(ts), np.int64) if batch.ts_recv_ns is None
+                  else batch.ts_recv_ns - ts)
+        self._rows = [column.tolist() for column in (
+            batch.action, symbol, batch.side, batch.price, batch.qty, delays)]
+
     def _route_extras(self, batch: EventColumns, routed: np.ndarray, first: int) -> None:
         """Pass routed orders' tif to the engine and write their accounts to the recorder."""
         if batch.tif is not None:
@@ -209,7 +230,7 @@ class ExchangeFeed:
     def _wake(self, _event: simpy.Event) -> None:
         while True:
             if self._index < len(self._ts):
-                wake_at = self._walk()
+                wake_at = self._walk_l2() if self._kinds[0] == _L2 else self._walk()
                 if wake_at is not None:
                     self._sleep_until(wake_at)
                     return
@@ -268,6 +289,33 @@ class ExchangeFeed:
         self.history += applied
         self.events += index - self._index
         self._seq, self._index = seq, index
+        return wake_at
+
+    def _walk_l2(self) -> int | None:
+        """:meth:`_walk` for an L2 batch: every row goes to the engine's L2 part in turn."""
+        now = self.env.now
+        ts_list, index, end = self._ts, self._index, len(self._ts)
+        actions, symbols, sides, prices, qtys, delays = self._rows
+        apply, reactive = self.engine.l2.apply, self.reactive
+        horizon: int | None = None
+        horizon_known = False
+        wake_at: int | None = None
+        while index < end:
+            ts = ts_list[index]
+            if ts > now:
+                if not horizon_known:
+                    horizon = self.env.next_event_ns()
+                    horizon_known = True
+                if horizon is not None and ts > horizon:
+                    wake_at = ts
+                    break
+            apply(ts, actions[index], symbols[index], sides[index], prices[index], qtys[index],
+                  delays[index])
+            horizon_known = horizon_known and not reactive
+            index += 1
+        self.history += index - self._index
+        self.events += index - self._index
+        self._index = index
         return wake_at
 
     def stats(self) -> dict[str, int]:

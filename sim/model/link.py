@@ -50,6 +50,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
 from sim.model.component import Receiver, Unwired
 from sim.model.environment import SimulationEnvironment
@@ -58,6 +59,7 @@ from sim.model.sampling import (
     ConstantSampler,
     DurationSampler,
     make_lost_attempts_sampler,
+    make_recorded_sampler,
     make_sampler,
 )
 from sim.scenario.link import LinkName
@@ -219,6 +221,22 @@ class NetworkLink:
         self._in_flight += 1
         self.scheduled += 1
         self._call_at(delivery, self._deliver_callback, item)
+
+    def replay_recorded(self, delay_of: Callable[[], int]) -> None:
+        """``latency = "from_data"`` per message: a message's latency is ``delay_of()`` when sent.
+
+        ``delay_of`` reads the recorded delay of the data row being applied (bandwidth,
+        loss and the FIFO floor still apply after it).
+        """
+        self._sample_block = lambda: [delay_of()]
+        self._delays = []
+
+    def draw_recorded(self, delays: npt.NDArray[np.int64]) -> None:
+        """``latency = "from_data"``, ``sample = "empirical"``: draw from ``delays``."""
+        if self._rng is None:
+            raise ValueError(f"{self.name}: drawing recorded delays needs the link's stream")
+        self._sample_block = make_recorded_sampler(delays, self._rng).sample_block
+        self._delays = []
 
     def add_fault_window(
         self,

@@ -16,7 +16,8 @@ canonical actions; model orders use the book's fast paths, except that an ``add`
 goes through ``apply_event`` so its time in force (IOC/FOK, :meth:`set_time_in_force`)
 means the same for both (a strategy's post-only add goes to ``OrderBook.submit``). A
 history ``execute`` of an order that model orders queue ahead of fills them first
-(:mod:`sim.core.trade_through`; counted as ``traded_through``).
+(:mod:`sim.core.trade_through`; counted as ``traded_through``). L2 rows go through
+``self.l2`` (:mod:`sim.model.l2_replay`).
 
 With an audit log (:mod:`sim.model.audit`) a served order applies once durably
 written; applied orders and history rows are journaled since the last snapshot
@@ -42,6 +43,7 @@ from sim.model.component import Receiver, Unwired
 from sim.model.environment import SimulationEnvironment
 from sim.model.fill_accounting import BookListener, FillAccounting
 from sim.model.journal import EngineState, HistoryRow, WriteAheadJournal
+from sim.model.l2_replay import L2Replay
 from sim.model.order_stage import OrderStage
 from sim.model.recorder import NULL, OrderRecorder
 from sim.model.sampling import DurationSampler
@@ -90,14 +92,13 @@ class MatchingEngine(OrderStage):
         self.history_applied = 0
         self.history_rejected: dict[str, int] = {}
         self.book_changes = 0
-        self.traded_through = 0
-        """Model orders filled by a historical aggressor trading through their place."""
+        self.traded_through = 0  # model orders a historical aggressor traded through
         self._model_orders_rest = False
         """Whether a model order was ever added (only then can one be ahead of history)."""
         self.last_result: BookResult | None = None
         """The book result of the order last reported as applied (read by its report)."""
-        self.journal: WriteAheadJournal | None = None
-        """The write-ahead journal (None: no audit log configured)."""
+        self.journal: WriteAheadJournal | None = None  # None: no audit log configured
+        self.l2 = L2Replay(self)  # its L2 books, their rows and queue models
         self._append_executions: Receiver = Unwired(self.name, "audit")
         self._matching_out = recorder.view("ts_matching_out_ns")
         self._held_history: list[HistoryRow] | None = None
@@ -238,11 +239,10 @@ class MatchingEngine(OrderStage):
     ) -> None:
         """Apply one history row (``action`` an ``OrderAction`` code) at ``ts_ns``.
 
-        History is applied inline by the feed, outside any stage; its book changes
-        are not published (nothing in the model subscribes to market data yet).
-        ``tif`` is the row's time in force as :func:`apply_event` takes it; an IOC or
-        FOK add never rests, so its venue id is not kept for later cancels. With a
-        write-ahead log the row is journaled first, and held while the engine is down.
+        Applied inline by the feed, outside any stage (listeners see it; the publisher
+        does not). ``tif`` as :func:`apply_event` takes it: an IOC or FOK add never rests,
+        so its venue id is not kept. A write-ahead log journals the row first, and holds it
+        while the engine is down.
         """
         if self.journal is not None:
             row = HistoryRow(source, action, symbol, venue_id, side, price, qty, tif)
@@ -396,4 +396,4 @@ class MatchingEngine(OrderStage):
             counters["traded_through"] = self.traded_through
         for reason, count in sorted(self.history_rejected.items()):
             counters[f"history_rejected.{reason}"] = count
-        return counters
+        return counters | self.l2.stats()

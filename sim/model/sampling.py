@@ -180,6 +180,17 @@ def _empirical(
     return BlockSampler(lambda n: values[rng.integers(0, values.size, n)], block)
 
 
+def make_recorded_sampler(
+    delays: npt.NDArray[np.int64], rng: np.random.Generator, block: int = BLOCK
+) -> ConstantSampler | BlockSampler:
+    """Uniform resampling of recorded delays (``latency = "from_data"``, empirical), in ns."""
+    if delays.size == 0:
+        raise ValueError("no recorded delays to draw from")
+    if delays[0] == delays[-1] and (delays == delays[0]).all():
+        return ConstantSampler(int(delays[0]))
+    return BlockSampler(lambda n: delays[rng.integers(0, delays.size, n)], block)
+
+
 def make_lost_attempts_sampler(
     loss: float, rng: np.random.Generator, block: int = BLOCK
 ) -> ConstantSampler | BlockSampler:

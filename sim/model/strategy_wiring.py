@@ -14,7 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
+import numpy as np
+
+from sim.core.queue_models import queue_model
 from sim.model.component import Receiver
+from sim.model.l2_reader import recorded_delays
 from sim.model.link import NetworkLink
 from sim.model.matching import MatchingEngine
 from sim.model.recorder import OrderRecorder
@@ -47,7 +51,7 @@ def build_sessions(
     venue: Callable[[StrategyRoute], Receiver],
 ) -> list[StrategySession]:
     """One wired session per strategy; ``venue(route)`` is where its entry links deliver."""
-    sessions = []
+    sessions: list[StrategySession] = []
     for config, strategy in zip(configs, strategies, strict=True):
         source = recorder.sources.index(STRATEGY_SOURCE_PREFIX + config.name)
         session = StrategySession(engine.env, config, strategy, source, recorder, engine)
@@ -61,6 +65,9 @@ def build_sessions(
             link.connect(receiver)
             session.connect_output(f"{kind}_out", link.send_at)
         feed = make_link(f"{scope}.feed", config.feed)
+        _recorded(feed, config, engine, len(sessions))
+        engine.l2.queue_models[source] = queue_model(config.queue_model.kind,
+                                                     config.queue_model.power)
         feed.connect(session.market_data)
         session.connect_output("feed_out", feed.send_at)
         response = make_link(f"{scope}.response", config.response)
@@ -68,6 +75,22 @@ def build_sessions(
         session.connect_output("response_out", response.send_at)
         sessions.append(session)
     return sessions
+
+
+def _recorded(link: NetworkLink, config: StrategyConfig, engine: MatchingEngine,
+              index: int) -> None:
+    """Make ``link`` replay the data's recorded delays when its config says ``from_data``."""
+    recorded = config.feed.from_data
+    if recorded is None:
+        return
+    offset = recorded.offset
+    if recorded.sample == "per_message":
+        l2 = engine.l2
+        link.replay_recorded(lambda: l2.recorded_delay_ns + offset)
+        return
+    where = f"strategies[{index}].feed.latency"
+    delays = [recorded_delays(path, offset, where) for path in engine.l2.recorded_paths]
+    link.draw_recorded(np.sort(np.concatenate(delays)) if delays else np.zeros(0, np.int64))
 
 
 def route_reports(

@@ -7,14 +7,14 @@ import cycle; ``sim.scenario.schema`` re-exports it.
 
 from __future__ import annotations
 
-from typing import Final, Literal, get_args
+from typing import Any, Final, Literal, get_args
 
 from pydantic import Field, model_validator
 
 from sim.scenario.distributions import ConstantDist, Distribution
 from sim.scenario.types import Count, DurationNs, Flag, FrozenModel, SizeBytes, default_omitted
 
-__all__ = ["LINK_NAMES", "LinkConfig", "LinkName"]
+__all__ = ["LINK_NAMES", "FeedLinkConfig", "LinkConfig", "LinkName", "RecordedLatency"]
 
 LinkName = Literal[
     "client_to_gateway",
@@ -64,3 +64,43 @@ class LinkConfig(FrozenModel):
         if self.bandwidth_bps is None:
             return 0
         return -(-self.message_bytes * 8 * 1_000_000_000 // self.bandwidth_bps)
+
+
+class RecordedLatency(FrozenModel):
+    """``latency = "from_data"``: the delay the data recorded, ``ts_recv - ts`` (+ ``offset``).
+
+    ``per_message`` (default) delays each market-data message by its own row's recorded
+    delay (a message a model order caused: the last row's); ``empirical`` draws from all
+    the sources' recorded delays on the link's own stream. ``offset`` is added to every
+    delay: a receiving clock that ran behind the venue's gives negative deltas, refused
+    unless an offset makes them non-negative.
+    """
+
+    kind: Literal["from_data"] = "from_data"
+    sample: Literal["per_message", "empirical"] = "per_message"
+    offset: DurationNs = 0
+
+
+class FeedLinkConfig(LinkConfig):
+    """A strategy's feed link: any :class:`LinkConfig`, or ``latency = "from_data"``.
+
+    ``latency = "from_data"`` (or ``{ kind = "from_data", sample = ..., offset = ... }``)
+    is kept in ``from_data``; the link's ``latency`` stays the zero constant, unused.
+    """
+
+    from_data: RecordedLatency | None = default_omitted(None)
+    """The recorded latency the link replays (None: its ``latency`` distribution)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_data(cls, raw: Any) -> Any:
+        if not isinstance(raw, dict):
+            return raw
+        latency = raw.get("latency")
+        if latency == "from_data":
+            latency = {"kind": "from_data"}
+        if isinstance(latency, dict) and latency.get("kind") == "from_data":
+            rest = {key: value for key, value in raw.items() if key != "latency"}
+            return {**rest, "from_data": {key: value for key, value in latency.items()
+                                          if key != "kind"}}
+        return raw

@@ -10,8 +10,9 @@ hop between it and the venue. Example::
     params = { spread_ticks = 2, size = 100 }     # keyword arguments of its __init__
     symbols = ["AAPL"]                            # default: every symbol
     compute = "5us"                               # callback -> actions leave
-    feed = { latency = { kind = "constant", value = "200us" } }
+    feed = { latency = { kind = "constant", value = "200us" } }   # or latency = "from_data"
     entry = { latency = { kind = "constant", value = "1ms" } }
+    queue_model = { kind = "prob_power", power = 3 }   # its passive orders on L2 books
     [strategies.entry_by_action.cancel]           # a cancel travels faster
     latency = { kind = "constant", value = "500us" }
 
@@ -27,14 +28,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails
 
 from sim.scenario.inject import INJECT_SOURCE
-from sim.scenario.link import LinkConfig
+from sim.scenario.link import FeedLinkConfig, LinkConfig
 from sim.scenario.types import Count, DurationNs, FrozenModel, TomlInt, default_omitted
 
-__all__ = ["ActionKind", "EntryLinks", "StrategyConfig", "StrategyRoute",
+__all__ = ["ActionKind", "EntryLinks", "QueueModelConfig", "StrategyConfig", "StrategyRoute",
            "check_strategy_names"]
 
 ActionKind = Literal["submit", "modify", "cancel"]
@@ -70,6 +71,31 @@ _ZERO_LINK = LinkConfig()
 """A zero-latency FIFO link: the default of every strategy hop."""
 
 
+class QueueModelConfig(FrozenModel):
+    """How its passive orders on an L2 book advance (:mod:`sim.core.queue_models`).
+
+    ``risk_averse``: only trades at the price; ``prob_power``: cancellations too, with
+    probability ``f(behind) / (f(behind) + f(ahead))`` of being behind, ``f(x) = x**power``;
+    ``prob_log``: the same with ``f(x) = log(1 + x)``. ``queue_model = "prob_log"`` is short
+    for ``{ kind = "prob_log" }``.
+    """
+
+    kind: Literal["risk_averse", "prob_power", "prob_log"] = "risk_averse"
+    power: float = default_omitted(3.0, gt=0, le=100)
+    """``n`` of ``prob_power`` (other kinds refuse it)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_kind(cls, raw: Any) -> Any:
+        return {"kind": raw} if isinstance(raw, str) else raw
+
+    @model_validator(mode="after")
+    def _power_only_for_power(self) -> QueueModelConfig:
+        if self.kind != "prob_power" and self.power != 3.0:
+            raise ValueError(f"power is a parameter of prob_power, not of {self.kind}")
+        return self
+
+
 class StrategyConfig(FrozenModel):
     """One strategy: its class, parameters, account, symbols and latencies."""
 
@@ -86,8 +112,9 @@ class StrategyConfig(FrozenModel):
     """Book updates and trades of these symbols only; ``None``: every symbol."""
     compute: DurationNs = default_omitted(0)
     """Time from a callback to its actions leaving the strategy."""
-    feed: LinkConfig = default_omitted(_ZERO_LINK)
-    """Market data, venue -> strategy."""
+    feed: FeedLinkConfig = default_omitted(FeedLinkConfig())
+    """Market data, venue -> strategy (``latency = "from_data"``: the delays the data
+    recorded, :class:`~sim.scenario.link.RecordedLatency`)."""
     entry: LinkConfig = default_omitted(_ZERO_LINK)
     """Actions, strategy -> venue (every kind without its own link in ``entry_by_action``)."""
     entry_by_action: EntryLinks = default_omitted(EntryLinks())
@@ -101,6 +128,8 @@ class StrategyConfig(FrozenModel):
     max_orders: Count = default_omitted(100_000, gt=0)
     """Most orders (adds, cancels, modifies) it may send in one run; room for them is set
     aside before the run (about 200 bytes each)."""
+    queue_model: QueueModelConfig = default_omitted(QueueModelConfig())
+    """Queue position of its passive orders on L2 books (L3 books need none: exact)."""
     route: StrategyRoute = default_omitted("direct")
     """``direct``: the entry links reach the matching stage; ``platform``: through the
     gateway and risk stages."""
