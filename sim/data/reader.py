@@ -265,7 +265,8 @@ def iter_event_batches(
     """
     if info.book == BOOK_L2:
         raise DataError(f"{info.path}: holds L2 price levels (metadata {BOOK_KEY.decode()} = "
-                        "l2); replaying L2 data in a run is not supported yet: use an L3 file")
+                        "l2); it replays as price levels (sim.model.l2_reader), not as "
+                        "L3 event batches")
     parquet = open_parquet(info.path)
     codes = {name: code for code, name in enumerate(info.symbols)}
     wanted = np.array([codes[s] for s in symbols if s in codes], dtype=np.int32)

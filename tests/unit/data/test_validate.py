@@ -59,12 +59,12 @@ def test_a_clean_file_reports_ok_with_its_description(tmp_path: Path) -> None:
     assert (report.info.rows, report.info.symbols, report.info.book) == (2, ("A",), "l3")
 
 
-def test_l2_files_validate_but_a_run_refuses_them(tmp_path: Path) -> None:
+def test_l2_files_validate_but_never_replay_as_l3_batches(tmp_path: Path) -> None:
     path = _write(tmp_path / "l2.parquet", [(1, "level", 1, 100, 5), (2, "level", 1, 100, 0),
                                             (3, "trade", -1, 100, 2)], {BOOK_KEY: b"l2"})
     info = inspect_source(path)
     assert (info.book, info.rows) == ("l2", 3)
-    with pytest.raises(DataError, match=r"holds L2 price levels .* not supported yet"):
+    with pytest.raises(DataError, match=r"holds L2 price levels .* not as L3 event batches"):
         next(iter_event_batches(info))
     l3 = _write(tmp_path / "l3.parquet", [(1, "level", 1, 100, 5)])
     with pytest.raises(DataError, match="unknown action 'level'"):
