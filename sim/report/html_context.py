@@ -82,12 +82,11 @@ def setup_section(summary: Mapping[str, Any]) -> str:
     inputs = summary.get("input", []) or []
     rows = [
         (item.get("name", "-"), item.get("file", "-"), number(item.get("rows")),
-         number(item.get("bytes")), ", ".join(item.get("symbols", []) or []),
-         item.get("fingerprint", "-"))
+         ", ".join(item.get("symbols", []) or []), item.get("fingerprint", "-"))
         for item in inputs
     ]
     text = "<h2>What was run</h2><h3>Input files</h3>"
-    text += (table(["source", "file", "rows", "bytes", "symbols", "SHA-256 fingerprint"],
+    text += (table(["source", "file", "rows", "symbols", "SHA-256 fingerprint"],
                    rows, "inputs") if rows else "<p>No input files recorded.</p>")
     overrides = summary.get("overrides")
     text += "<h3>Overrides</h3>"
