@@ -100,11 +100,19 @@ def interleaved(draws: list[RawDraw], count: int) -> list[Ints]:
     message (every ``BLOCK`` messages), so their blocks alternate on the stream.
     """
     blocks = -(-count // BLOCK)
-    parts: list[list[Ints]] = [[] for _ in draws]
-    for _ in range(blocks):
-        for part, draw in zip(parts, draws, strict=True):
-            part.append(_rounded(draw(BLOCK)))
-    return [np.concatenate(part)[:count] if part else np.zeros(0, np.int64) for part in parts]
+    outputs = [np.empty(count, dtype=np.int64) for _ in draws]
+    for block in range(blocks):
+        first = block * BLOCK
+        size = min(BLOCK, count - first)
+        for output, draw in zip(outputs, draws, strict=True):
+            raw = draw(BLOCK)
+            if raw.dtype.kind == "f":  # round and clamp in place; the slice store casts
+                np.rint(raw, out=raw)
+                np.maximum(raw, 0, out=raw)
+                output[first : first + size] = raw[:size]
+            else:
+                output[first : first + size] = _rounded(raw)[:size]
+    return outputs
 
 
 def lost_attempts_draw(loss: float, rng: np.random.Generator) -> RawDraw:
