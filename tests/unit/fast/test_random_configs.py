@@ -49,7 +49,7 @@ def platforms(draw: st.DrawFn) -> dict[str, Any]:
             "risk": {"max_order_qty": draw(st.sampled_from([200, 400, 10_000]))}}
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(config=platforms())
 def test_random_platform_gives_equal_stamps(config: dict[str, Any], small_ticks: Path,
                                             engines: SimpleNamespace) -> None:
