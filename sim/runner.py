@@ -267,7 +267,7 @@ def simulate(scenario: Scenario, infos: list[SourceInfo],
     capacity = sum(info.rows for info in infos) * copies
     if scenario.engine == "fast":  # refuses, in one line, what it cannot compute exactly
         from sim.fast.engine import run_fast
-        return run_fast(scenario, feeds, capacity, progress=progress)
+        return run_fast(scenario, feeds, capacity, progress=progress, origin_ns=start_ns)
     return run_platform(scenario, feeds, capacity, progress=progress, inject_origin_ns=start_ns)
 
 

@@ -42,6 +42,7 @@ from sim.model.recorder import RISK, STAGE_NAMES, OrderRecorder
 from sim.model.sessions import OrderSessions
 from sim.model.sources import BatchSource, batches_per_source
 from sim.rng import RandomStreams
+from sim.scenario.faults import PauseFault
 from sim.scenario.schema import Scenario, StageConfig, StageOrdering
 
 Ints = npt.NDArray[np.int64]
@@ -59,10 +60,12 @@ class _Leg:
 
 def run_fast(scenario: Scenario, batches: BatchSource, capacity: int,
              progress: Callable[[int], None] | None = None,
-             phase: Callable[[str], None] | None = None) -> RunResult:
+             phase: Callable[[str], None] | None = None,
+             origin_ns: int | None = None) -> RunResult:
     """Run ``scenario`` on the fast engine (as :func:`sim.model.platform.run_platform`).
 
-    ``phase`` is told when each step is done (``read``, ``path``, ``books``, ``reports``,
+    Fault times count from ``origin_ns`` (None: the first event), as in the SimPy
+    engine. ``phase`` is told when each step is done (``read``, ``path``, ``books``, ``reports``,
     ``output``): the benchmark times them; the engine itself never reads a clock.
 
     Raises:
@@ -76,8 +79,9 @@ def run_fast(scenario: Scenario, batches: BatchSource, capacity: int,
     feed = read_feed(source, batches_per_source(batches, [source])[0], recorder, progress)
     tell = phase or _ignore
     tell("read")
+    origin = origin_ns if origin_ns is not None else (feed.first_ts_ns or 0)
     try:
-        return _Run(scenario, recorder, tell).result(feed)
+        return _Run(scenario, recorder, tell, origin).result(feed)
     except AmbiguousOrderError as error:
         raise AmbiguousOrderError(f"{scenario.source}: engine = \"fast\": {error}") from None
 
@@ -86,8 +90,9 @@ class _Run:
     """One fast run: the stages and links in path order, then books and reports."""
 
     def __init__(self, scenario: Scenario, recorder: OrderRecorder,
-                 phase: Callable[[str], None]) -> None:
+                 phase: Callable[[str], None], origin_ns: int) -> None:
         self.phase = phase
+        self.origin_ns = origin_ns
         self.scenario = scenario
         self.recorder = recorder
         self.streams = RandomStreams(scenario.seed)
@@ -116,13 +121,16 @@ class _Run:
         config: StageConfig = getattr(self.scenario.topology, name)
         service = durations(config.service, self.streams.stream(f"stage.{name}"), seqs.size)
         ordered = config.ordering is StageOrdering.SESSION and config.workers > 1
+        pauses = [(self.origin_ns + fault.at, self.origin_ns + fault.at + fault.duration)
+                  for fault in self.scenario.faults
+                  if isinstance(fault, PauseFault) and fault.target == name]
         if ordered:
             keys = _session_keys(self.recorder, config.sessions)[seqs]
             times = session_stage(arrivals, scheduled, keys, service, config.workers,
-                                  config.queue_capacity, name)
+                                  config.queue_capacity, name, pauses)
         else:
             times = fifo_stage(arrivals, scheduled, service, config.workers,
-                               config.queue_capacity, name)
+                               config.queue_capacity, name, pauses)
         columns = self.columns
         rows: Ints | slice = slice(0, seqs.size) if _is_range(seqs) else seqs
         columns[f"ts_{name}_in_ns"][rows] = arrivals

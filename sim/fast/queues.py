@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +31,8 @@ from sim.errors import ScenarioError
 from sim.model.recorder import NULL
 
 Ints = npt.NDArray[np.int64]
+Pauses = Sequence[tuple[int, int]]
+"""``[start, end)`` windows of ``pause`` faults on one stage, absolute ns."""
 
 
 class AmbiguousOrderError(ScenarioError):
@@ -87,7 +90,7 @@ def multi_worker(arrivals: Ints, service: Ints, workers: int) -> tuple[Ints, Int
 
 
 def fifo_stage(arrivals: Ints, scheduled: Ints, service: Ints, workers: int, capacity: int,
-               where: str) -> StageTimes:
+               where: str, pauses: Pauses = ()) -> StageTimes:
     """A FIFO stage without session order (event by event where its queue could fill).
 
     Args:
@@ -97,7 +100,12 @@ def fifo_stage(arrivals: Ints, scheduled: Ints, service: Ints, workers: int, cap
         workers: Parallel workers.
         capacity: ``queue_capacity``: waiting items beyond the busy workers.
         where: The stage's name for errors.
+        pauses: ``[start, end)`` windows in which the stage starts no service (replayed).
     """
+    if pauses:
+        unique = np.arange(arrivals.size, dtype=np.int64)
+        return session_stage(arrivals, scheduled, unique, service, workers, capacity, where,
+                             pauses)
     if workers == 1:
         start, end = lindley(arrivals, service)
     else:
@@ -179,7 +187,7 @@ def publisher_line(arrivals: Ints, service: Ints, workers: int, capacity: int
 
 
 def session_stage(arrivals: Ints, scheduled: Ints, sessions: Ints, service: Ints,
-                  workers: int, capacity: int, where: str) -> StageTimes:
+                  workers: int, capacity: int, where: str, pauses: Pauses = ()) -> StageTimes:
     """A multi-worker stage keeping each session's items in order (``sim.model.server``).
 
     Args:
@@ -191,6 +199,9 @@ def session_stage(arrivals: Ints, scheduled: Ints, sessions: Ints, service: Ints
         workers: Parallel workers.
         capacity: Waiting items allowed (queue plus session backlogs).
         where: The stage's name for errors.
+        pauses: ``[start, end)`` windows of ``pause`` faults. Their edges were scheduled
+            before the run started, so at their nanosecond they come before every other
+            event; a resume starts queued items on the free workers at once.
     """
     count = arrivals.size
     start = np.full(count, NULL, dtype=np.int64)
@@ -210,8 +221,19 @@ def session_stage(arrivals: Ints, scheduled: Ints, sessions: Ints, service: Ints
         heapq.heappush(completions, (now + duration, now, state.started, position))
         state.started += 1
 
-    index = 0
-    while index < count or completions:
+    edges = sorted((moment, order, delta) for number, (first, last) in enumerate(pauses)
+                   for order, moment, delta in ((2 * number, first, 1),
+                                                (2 * number + 1, last, -1)))
+    index = edge = 0
+    while index < count or completions or edge < len(edges):
+        if edge < len(edges) and all(edges[edge][0] <= moment for moment in (
+                arrival_list[index] if index < count else edges[edge][0],
+                completions[0][0] if completions else edges[edge][0])):
+            moment, _, delta = edges[edge]
+            edge += 1
+            for position in state.pause(delta):
+                serve(position, moment)
+            continue
         if index < count and (not completions or _arrival_first(
                 arrival_list[index], sched_list[index], completions[0], where)):
             now = arrival_list[index]
@@ -248,6 +270,9 @@ class _SessionState:
 
     def __init__(self, workers: int, capacity: int) -> None:
         self.workers = workers
+        self.limit = workers
+        """Workers that may start service now: ``workers``, or 0 while paused."""
+        self.pauses = 0
         self.capacity = capacity
         self.busy = 0
         self.started = 0
@@ -265,7 +290,7 @@ class _SessionState:
     def arrive(self, position: int, session: int) -> bool:
         """Take an arrival; True when it starts service now."""
         count = self.present.get(session, 0)
-        if not count and self.busy < self.workers:
+        if not count and self.busy < self.limit:
             self.busy += 1
             self.present[session] = 1
             return True
@@ -295,7 +320,20 @@ class _SessionState:
                 del self.backlogs[session]
         else:
             del self.present[session]
-        if self.queue:
+        if self.queue and self.busy <= self.limit:
             return self.queue.popleft()
         self.busy -= 1
         return None
+
+    def pause(self, delta: int) -> list[int]:
+        """Open (+1) or close (-1) a pause; return the positions a final resume starts."""
+        self.pauses += delta
+        if self.pauses > 0:
+            self.limit = 0
+            return []
+        self.limit = self.workers
+        started = []
+        while self.queue and self.busy < self.workers:
+            started.append(self.queue.popleft())
+            self.busy += 1
+        return started

@@ -33,8 +33,10 @@ def fast_engine_refusal(scenario: Scenario, infos: Sequence[SourceInfo] = ()) ->
         return "strategies need the SimPy engine (feedback loop)"
     if scenario.inject:
         return "[[inject]] orders are not supported by the fast engine"
-    if scenario.faults:
-        return f"faults: {scenario.faults[0].kind} is not supported by the fast engine"
+    unsupported = [fault.kind for fault in scenario.faults if fault.kind != "pause"]
+    if unsupported:
+        return (f"faults: {unsupported[0]} is not supported by the fast engine "
+                "(of the faults it takes only pause)")
     return _data_refusal(scenario, infos) or _topology_refusal(scenario) or _risk_refusal(
         scenario)
 

@@ -70,3 +70,34 @@ def test_bounded_queues_reject_the_same_orders(engines: SimpleNamespace) -> None
     simpy, fast = engines.both(engines.bundled("volume_10x", "data.duration=1s"))
     assert engines.differences(simpy, fast) == []
     assert fast.components["stage.gateway"]["rejected.queue_full"] > 0
+
+
+PAUSES = ('faults=[{kind="pause", target="gateway", at="100ms", duration="3ms"}, '
+          '{kind="pause", target="matching", at="200ms", duration="2ms"}, '
+          '{kind="pause", target="matching", at="201ms", duration="2ms"}, '
+          '{kind="pause", target="risk", at="300ms", duration="1ms"}]')
+"""A pause on each stage, two of them overlapping (the stage resumes when both end)."""
+
+
+def test_pause_faults_equal(engines: SimpleNamespace) -> None:
+    """Pauses (session-ordered gateway, overlapping ones at matching): nothing differs."""
+    scenario = engines.bundled("baseline", WINDOW, PAUSES)
+    simpy, fast = engines.both(scenario)
+    assert engines.differences(simpy, fast) == []
+    resume = fast.sim_start_ns + 203_000_000
+    orders = fast.orders
+    held = pc.and_(pc.greater_equal(orders["ts_matching_in_ns"], resume - 3_000_000),
+                   pc.less(orders["ts_matching_in_ns"], resume))
+    assert pc.sum(held).as_py() > 5
+    starts = pc.filter(orders["ts_matching_start_ns"], held)
+    assert pc.min(starts).as_py() == resume  # nothing started in the pause; one at its end
+
+
+def test_pause_with_bounded_queue_rejects_the_same_orders(engines: SimpleNamespace) -> None:
+    """A 1 ms risk pause in volume_10x (queues of 5) turns the same orders away."""
+    scenario = engines.bundled("volume_10x", "data.duration=1s",
+                               'faults=[{kind="pause", target="risk", at="100ms", '
+                               'duration="1ms"}]')
+    simpy, fast = engines.both(scenario)
+    assert engines.differences(simpy, fast) == []
+    assert fast.components["stage.risk"]["rejected.queue_full"] > 0
