@@ -123,7 +123,6 @@ def test_reference_architecture_failover_and_fat_finger_figures(tmp_path: Path) 
         "max_order_qty", "max_notional", "price_collar"]
 
 
-@pytest.mark.slow
 def test_reference_architecture_holds_over_the_full_sample(tmp_path: Path) -> None:
     """HOLDS over the 10 s run: p99 118 us (held orders 0.7%), outage 64 ms < 100 ms."""
     held, output, summary = check(tmp_path, "reference-architecture")
