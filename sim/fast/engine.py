@@ -32,7 +32,7 @@ from sim.core.waiting_line import WaitingLine
 from sim.errors import ScenarioError
 from sim.fast.draws import durations
 from sim.fast.feed import FeedRead, read_feed
-from sim.fast.links import LinkTimes, send
+from sim.fast.links import LinkTimes, Window, send
 from sim.fast.matching import FastMatching
 from sim.fast.queues import AmbiguousOrderError, fifo_stage, publisher_line, session_stage
 from sim.fast.refusal import fast_engine_refusal
@@ -42,7 +42,7 @@ from sim.model.recorder import RISK, STAGE_NAMES, OrderRecorder
 from sim.model.sessions import OrderSessions
 from sim.model.sources import BatchSource, batches_per_source
 from sim.rng import RandomStreams
-from sim.scenario.faults import PauseFault
+from sim.scenario.faults import LinkDegradeFault, PartitionFault, PauseFault
 from sim.scenario.schema import Scenario, StageConfig, StageOrdering
 
 Ints = npt.NDArray[np.int64]
@@ -103,7 +103,13 @@ class _Run:
 
     def _link(self, name: str, sent: Ints, now: Ints, endpoint: bool = False) -> LinkTimes:
         link = getattr(self.scenario.topology.links, name)
-        times = send(link, f"link.{name}", self.streams, sent, now, endpoint)
+        origin = self.origin_ns
+        windows = [Window(origin + fault.at, origin + fault.at + fault.duration,
+                          fault.latency_multiplier if isinstance(fault, LinkDegradeFault) else 1,
+                          isinstance(fault, PartitionFault))
+                   for fault in self.scenario.faults
+                   if isinstance(fault, LinkDegradeFault | PartitionFault) and fault.link == name]
+        times = send(link, f"link.{name}", self.streams, sent, now, endpoint, windows)
         self.components[f"link.{name}"] = times.stats
         self.scheduled += times.stats["scheduled"]
         if times.delivery.size:

@@ -18,6 +18,8 @@ from sim.fast.draws import constant_of
 from sim.scenario.link import LINK_NAMES
 from sim.scenario.schema import Route, Scenario
 
+_FAULTS = ("pause", "partition", "link_degrade")
+"""Fault kinds the fast engine computes exactly."""
 _BOOK_RISK = ("collar", "max_position", "max_credit", "circuit_breaker")
 """Risk limits whose checks read the books' state at the moment of the check."""
 
@@ -33,10 +35,11 @@ def fast_engine_refusal(scenario: Scenario, infos: Sequence[SourceInfo] = ()) ->
         return "strategies need the SimPy engine (feedback loop)"
     if scenario.inject:
         return "[[inject]] orders are not supported by the fast engine"
-    unsupported = [fault.kind for fault in scenario.faults if fault.kind != "pause"]
+    unsupported = [fault.kind for fault in scenario.faults
+                   if fault.kind not in _FAULTS or getattr(fault, "extra_loss", 0) > 0]
     if unsupported:
-        return (f"faults: {unsupported[0]} is not supported by the fast engine "
-                "(of the faults it takes only pause)")
+        return (f"faults: {unsupported[0]} is not supported by the fast engine (it takes "
+                "pause, partition and link_degrade without extra_loss)")
     return _data_refusal(scenario, infos) or _topology_refusal(scenario) or _risk_refusal(
         scenario)
 

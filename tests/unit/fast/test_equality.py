@@ -101,3 +101,22 @@ def test_pause_with_bounded_queue_rejects_the_same_orders(engines: SimpleNamespa
     simpy, fast = engines.both(scenario)
     assert engines.differences(simpy, fast) == []
     assert fast.components["stage.risk"]["rejected.queue_full"] > 0
+
+
+def test_link_faults_equal(engines: SimpleNamespace) -> None:
+    """Partitions and degrades (one on a bandwidth-limited link): nothing differs."""
+    scenario = engines.bundled(
+        "baseline", WINDOW, "topology.links.gateway_to_risk.bandwidth_bps=1000000000",
+        'faults=[{kind="partition", link="gateway_to_risk", at="100ms", duration="3ms"}, '
+        '{kind="link_degrade", link="client_to_gateway", at="200ms", duration="20ms", '
+        'latency_multiplier=5}, '
+        '{kind="link_degrade", link="matching_to_client", at="205ms", duration="20ms"}, '
+        '{kind="partition", link="market_data", at="300ms", duration="1ms"}]')
+    simpy, fast = engines.both(scenario)
+    assert engines.differences(simpy, fast) == []
+    end = fast.sim_start_ns + 103_000_000
+    sent = fast.orders["ts_gateway_out_ns"]
+    held = pc.and_(pc.greater_equal(sent, end - 3_000_000), pc.less(sent, end))
+    assert pc.sum(held).as_py() > 5
+    # Held to the end, then 800 ns on the wire (100 bytes at 1 Gb/s) and 5 us latency.
+    assert pc.min(pc.filter(fast.orders["ts_risk_in_ns"], held)).as_py() == end + 5_800
