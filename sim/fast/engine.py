@@ -185,7 +185,8 @@ class _Run:
         gateway, gateway_full = self._stage("gateway", _Leg(seqs, sent, feed.posted),
                                             client.delivery, scheduled)
         risk_out, risk_full = self._hop("gateway_to_risk", "risk", gateway)
-        reasons = risk_reasons(self.scenario, recorder, risk_out.seqs, risk_out.times)
+        reasons = risk_reasons(self.scenario, recorder, risk_out.seqs, risk_out.times,
+                               self.origin_ns)
         refused = reasons >= 0
         self._risk_rejects(risk_out.seqs[refused], reasons[refused])
         passed = _Leg(risk_out.seqs[~refused], risk_out.times[~refused],

@@ -18,7 +18,7 @@ from sim.fast.draws import constant_of
 from sim.scenario.link import LINK_NAMES
 from sim.scenario.schema import Route, Scenario
 
-_FAULTS = ("pause", "partition", "link_degrade")
+_FAULTS = ("pause", "partition", "link_degrade", "kill_switch")
 """Fault kinds the fast engine computes exactly."""
 _BOOK_RISK = ("collar", "max_position", "max_credit", "circuit_breaker")
 """Risk limits whose checks read the books' state at the moment of the check."""
@@ -39,7 +39,7 @@ def fast_engine_refusal(scenario: Scenario, infos: Sequence[SourceInfo] = ()) ->
                    if fault.kind not in _FAULTS or getattr(fault, "extra_loss", 0) > 0]
     if unsupported:
         return (f"faults: {unsupported[0]} is not supported by the fast engine (it takes "
-                "pause, partition and link_degrade without extra_loss)")
+                "pause, partition, kill_switch and link_degrade without extra_loss)")
     return _data_refusal(scenario, infos) or _topology_refusal(scenario) or _risk_refusal(
         scenario)
 

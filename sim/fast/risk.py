@@ -18,6 +18,7 @@ from sim.core.pretrade import PreTradeRisk
 from sim.core.vocabulary import OrderAction, RejectReason
 from sim.errors import ScenarioError
 from sim.model.recorder import NULL, OrderRecorder
+from sim.scenario.faults import KillSwitchFault
 from sim.scenario.schema import Scenario
 
 Ints = npt.NDArray[np.int64]
@@ -32,9 +33,14 @@ def account_names(recorder: OrderRecorder, seqs: Ints) -> list[str]:
             for code, source in zip(codes, sources, strict=True)]
 
 
-def risk_reasons(scenario: Scenario, recorder: OrderRecorder, seqs: Ints, times: Ints
-                 ) -> Ints:
-    """The reject reason code of each order checked at ``times`` (in that order), or -1."""
+def risk_reasons(scenario: Scenario, recorder: OrderRecorder, seqs: Ints, times: Ints,
+                 origin_ns: int = 0) -> Ints:
+    """The reject reason code of each order checked at ``times`` (in that order), or -1.
+
+    ``kill_switch`` faults count from ``origin_ns``; their edges come before any check
+    at the same nanosecond (scheduled before the run), so a check in ``[start, end)``
+    is refused.
+    """
     risk = scenario.risk
     reasons = np.full(seqs.size, NO_REASON, dtype=np.int64)
     if not risk.enabled or not seqs.size:
@@ -46,16 +52,17 @@ def risk_reasons(scenario: Scenario, recorder: OrderRecorder, seqs: Ints, times:
     price, symbol = columns["price"][rows], columns["symbol"][rows]
     checked = (action != OrderAction.CANCEL) & (qty != NULL)
     _check_unpriced(scenario, recorder, checked & (price == NULL), qty, symbol)
+    windowed = _killed_in_windows(scenario, recorder, seqs, times, origin_ns)
     if risk.max_orders_per_window is not None:
-        return _chain(scenario, recorder, seqs, times, checked)
+        return _chain(scenario, recorder, seqs, times, checked & ~windowed, checked & windowed)
     limit_ns = None if risk.max_notional is None else risk.max_notional * scenario.price_scale
-    killed = np.zeros(seqs.size, dtype=bool)
+    killed = windowed.copy()
     switch = risk.kill_switch
     if switch.global_active:
         killed[:] = True
     elif switch.accounts:
         names = np.array(account_names(recorder, seqs), dtype=object)
-        killed = np.isin(names, list(switch.accounts))
+        killed |= np.isin(names, list(switch.accounts))
     over_qty = (np.zeros(seqs.size, dtype=bool) if risk.max_order_qty is None
                 else qty > risk.max_order_qty)
     over_notional = np.zeros(seqs.size, dtype=bool)
@@ -96,16 +103,36 @@ def _check_unpriced(scenario: Scenario, recorder: OrderRecorder, unpriced: npt.N
                 "its check, which the fast engine does not follow; use engine = \"simpy\"")
 
 
+def _killed_in_windows(scenario: Scenario, recorder: OrderRecorder, seqs: Ints, times: Ints,
+                       origin_ns: int) -> npt.NDArray[np.bool_]:
+    """Orders checked inside a ``kill_switch`` fault window of all accounts or their own."""
+    killed = np.zeros(seqs.size, dtype=bool)
+    faults = [fault for fault in scenario.faults if isinstance(fault, KillSwitchFault)]
+    names = np.array(account_names(recorder, seqs), dtype=object) if any(
+        fault.account is not None for fault in faults) else None
+    for fault in faults:
+        start = origin_ns + fault.at
+        inside = (times >= start) & (times < start + fault.duration)
+        if fault.account is not None and names is not None:
+            inside &= names == fault.account
+        killed |= inside
+    return killed
+
+
 def _chain(scenario: Scenario, recorder: OrderRecorder, seqs: Ints, times: Ints,
-           checked: npt.NDArray[np.bool_]) -> Ints:
-    """The core chain order by order (the order rate counts passes in check order)."""
+           checked: npt.NDArray[np.bool_], killed: npt.NDArray[np.bool_]) -> Ints:
+    """The core chain order by order (the order rate counts passes in check order).
+
+    Orders ``killed`` by a fault window are refused without a check (the kill switch is
+    the chain's first check, and a refused order does not count towards the rate).
+    """
     pretrade = PreTradeRisk(scenario.risk, scenario.price_scale)
     names = account_names(recorder, seqs)
     columns = recorder.columns
     symbols, sides = columns["symbol"][seqs].tolist(), columns["side"][seqs].tolist()
     prices, qtys = columns["price"][seqs].tolist(), columns["qty"][seqs].tolist()
     moments = times.tolist()
-    reasons = np.full(seqs.size, NO_REASON, dtype=np.int64)
+    reasons = np.where(killed, int(RejectReason.KILL_SWITCH), NO_REASON).astype(np.int64)
     for index in np.flatnonzero(checked).tolist():
         price = prices[index]
         reason = pretrade.check(moments[index], names[index], recorder.symbols[symbols[index]],

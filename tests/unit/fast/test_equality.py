@@ -120,3 +120,17 @@ def test_link_faults_equal(engines: SimpleNamespace) -> None:
     assert pc.sum(held).as_py() > 5
     # Held to the end, then 800 ns on the wire (100 bytes at 1 Gb/s) and 5 us latency.
     assert pc.min(pc.filter(fast.orders["ts_risk_in_ns"], held)).as_py() == end + 5_800
+
+
+@pytest.mark.parametrize("rate", [(), ("risk.max_orders_per_window=40",
+                                       "risk.order_rate_window=10ms")], ids=["plain", "rate"])
+def test_kill_switch_faults_equal(rate: tuple[str, ...], engines: SimpleNamespace) -> None:
+    """Overlapping global windows and an account's window, with and without the rate limit."""
+    scenario = engines.bundled(
+        "baseline", WINDOW, *rate,
+        'faults=[{kind="kill_switch", at="100ms", duration="30ms"}, '
+        '{kind="kill_switch", at="120ms", duration="30ms"}, '
+        '{kind="kill_switch", account="clients", at="300ms", duration="10ms"}]')
+    simpy, fast = engines.both(scenario)
+    assert engines.differences(simpy, fast) == []
+    assert fast.components["stage.risk"]["rejected.kill_switch"] > 100

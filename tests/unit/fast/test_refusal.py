@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 @pytest.mark.parametrize(("name", "overrides", "reason"), [
     ("failover", (), "faults: failover is not supported by the fast engine (it takes pause, "
-                     "partition and link_degrade without extra_loss)"),
+                     "partition, kill_switch and link_degrade without extra_loss)"),
     ("fat_finger", (), "[[inject]] orders are not supported by the fast engine"),
     ("backtest_market_maker", (), "strategies need the SimPy engine (feedback loop)"),
     ("market_data_fanout", (), "topology.market_data (fan-out) is not supported"),
