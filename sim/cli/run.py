@@ -26,6 +26,10 @@ def run(
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override: KEY.PATH=VALUE.")]
     = None,
     seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.")] = None,
+    engine: Annotated[str | None, typer.Option(help="simpy or fast (the vectorized engine: "
+                                               "same stamps and digest; refused, with the "
+                                               "reason, when the scenario needs SimPy).")]
+    = None,
     out: Annotated[Path | None, typer.Option(help="Run folder (default reports/<name>"
                                              "+<overrides>-<digest8>). Must be new, empty or a "
                                              "previous run folder.")]
@@ -49,6 +53,8 @@ def run(
     overrides = list(set_ or [])
     if seed is not None:
         overrides.append(f"seed={seed}")
+    if engine is not None:
+        overrides.append(f"engine={engine}")
     loaded = load_scenario(scenario, overrides)
     rows = input_rows(loaded)
     with progress_bar("simulating", rows, enabled=None if rows >= LARGE_INPUT_ROWS else False
