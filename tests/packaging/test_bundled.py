@@ -11,7 +11,7 @@ from sim.examples import bundled_scenarios, scenarios_dir
 from sim.scenario.loader import resolve_scenario_name
 
 ROOT = Path(__file__).resolve().parents[2]
-NAMES = sorted(path.stem for path in (ROOT / "scenarios").glob("*.toml"))
+NAMES = sorted(path.stem for path in (ROOT / "scenarios").rglob("*.toml"))
 runner = CliRunner()
 
 

@@ -219,7 +219,7 @@ def test_run_with_failover_writes_section_fault_and_report(
 
 PLAIN_KEYS = ["schema_version", "scenario_name", "digest", "run_id", "orders", "latency_ns",
               "throughput", "sim_start_ns", "sim_end_ns", "components", "events", "input",
-              "scenario", "versions"]
+              "overrides", "scenario", "versions"]
 
 
 def test_run_without_failover_has_no_new_keys(

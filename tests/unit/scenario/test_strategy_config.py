@@ -46,7 +46,8 @@ def test_defaults_are_zero_latency_direct_every_symbol_own_account() -> None:
     zero = LinkConfig(latency=ConstantDist(value=0))
     assert (config.params, config.account, config.symbols, config.compute, config.route) == (
         {}, None, None, 0, "direct")
-    assert config.feed == config.entry == config.response == zero
+    assert config.entry == config.response == zero
+    assert (config.feed.latency, config.feed.from_data) == (zero.latency, None)
     assert [config.entry_link(kind) for kind in ("submit", "modify", "cancel")] == [zero] * 3
 
 
