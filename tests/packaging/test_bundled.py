@@ -11,7 +11,10 @@ from sim.examples import bundled_scenarios, scenarios_dir
 from sim.scenario.loader import resolve_scenario_name
 
 ROOT = Path(__file__).resolve().parents[2]
-NAMES = sorted(path.stem for path in (ROOT / "scenarios").rglob("*.toml"))
+NAMES = sorted(path.stem for path in (ROOT / "scenarios").glob("*.toml"))
+FILES = sorted(path.relative_to(ROOT / "scenarios").as_posix()
+               for path in (ROOT / "scenarios").rglob("*.toml"))
+"""Every scenario file, subfolders (scenarios/reference) included, as `sim scenarios` lists them."""
 runner = CliRunner()
 
 
@@ -43,11 +46,10 @@ def test_sim_scenarios_lists_the_bundled_ones_from_anywhere(
     result = runner.invoke(app, ["scenarios"])
     assert result.exit_code == 0, result.output
     listed = [line.split()[0] for line in result.output.splitlines()]
-    assert listed == NAMES
-    assert "Today's platform" in result.output.splitlines()[NAMES.index("baseline")]
+    assert listed == [Path(name).stem for name in FILES]
+    assert "Today's platform" in result.output.splitlines()[listed.index("baseline")]
     local = runner.invoke(app, ["scenarios", "--folder", str(ROOT / "scenarios")])
-    assert [line.split()[0] for line in local.output.splitlines()] == [
-        f"{name}.toml" for name in NAMES]
+    assert [line.split()[0] for line in local.output.splitlines()] == FILES
     missing = runner.invoke(app, ["scenarios", "--folder", "nowhere"])
     assert missing.exit_code == 2
     assert missing.output.strip() == ("error: nowhere: no such folder; pass --folder DIR, or "

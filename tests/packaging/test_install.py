@@ -76,7 +76,9 @@ def test_sim_run_baseline_from_an_empty_directory(installed: tuple[Path, str],
     listed = _sim(env, tmp_path, "scenarios")
     assert listed.returncode == 0, listed.stderr
     names = [line.split()[0] for line in listed.stdout.splitlines()]
-    assert names == sorted(path.stem for path in (ROOT / "scenarios").rglob("*.toml"))
+    assert names == [Path(name).stem for name in sorted(
+        path.relative_to(ROOT / "scenarios").as_posix()
+        for path in (ROOT / "scenarios").rglob("*.toml"))]
 
     run = _sim(env, tmp_path, "run", "baseline", "--set", WINDOW[0], "--out", "run", "--quiet")
     assert run.returncode == 0, run.stderr
