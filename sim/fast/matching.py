@@ -19,10 +19,11 @@ from sim.core.orders import BookResult, Side
 from sim.core.replay import apply_event
 from sim.core.vocabulary import OrderAction, RejectReason
 from sim.data.events import TIF_BY_CODE
+from sim.model.amend import amend_resting
 from sim.model.fill_accounting import FillAccounting
-from sim.model.recorder import MATCHING, NULL, OrderRecorder
+from sim.model.recorder import MATCHING, OrderRecorder
 
-_ADD, _CANCEL, _MARKET = OrderAction.ADD, OrderAction.CANCEL, OrderAction.MARKET
+_ADD, _MARKET = OrderAction.ADD, OrderAction.MARKET
 _UNKNOWN_ORDER, _DUPLICATE = RejectReason.UNKNOWN_ORDER, RejectReason.DUPLICATE_ORDER_ID
 
 
@@ -98,31 +99,11 @@ class FastMatching:
             if target is None or target not in book:
                 return _UNKNOWN_ORDER
             owner = target - 1 if target <= self._capacity else -1
-            result = self._amend(book, action, seq, target, owner)
+            result = amend_resting(book, action, seq, target, owner, self._price, self._qty,
+                                   self._filled, self._cancelled)
         if result.reject_reason is not None:
             return result.reject_reason
         return result, owner
-
-    def _amend(self, book: OrderBook, action: int, seq: int, target: int, owner: int
-               ) -> BookResult:
-        """``MatchingEngine._amend``: cancel or modify; a modify that grows an order grows qty."""
-        qty = self._qty[seq]
-        if action == _CANCEL:
-            return book.cancel(target, None if qty == NULL else qty)
-        price = self._price[seq]
-        if price == NULL or qty == NULL:
-            current = book.resting_order(target)
-            assert current is not None  # checked by the caller: target in book
-            price = current.price if price == NULL else price
-            qty = current.qty + current.hidden_qty if qty == NULL else qty
-        if owner >= 0:
-            remaining = self._qty[owner] - self._filled[owner] - self._cancelled[owner]
-            if qty > remaining:
-                result = book.modify(target, price, qty)
-                if result.accepted:
-                    self._qty[owner] += qty - remaining
-                return result
-        return book.modify(target, price, qty)
 
     def finish(self) -> None:
         """Write ``resting_qty`` of every order still on a book (``MatchingEngine.finish``)."""

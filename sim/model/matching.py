@@ -38,6 +38,7 @@ from sim.core.replay import apply_event
 from sim.core.trade_through import fill_ahead
 from sim.core.vocabulary import OrderAction, RejectReason
 from sim.data.events import TIF_BY_CODE
+from sim.model.amend import amend_resting
 from sim.model.audit import AuditLog
 from sim.model.component import Receiver, Unwired
 from sim.model.environment import SimulationEnvironment
@@ -45,7 +46,7 @@ from sim.model.fill_accounting import BookListener, FillAccounting
 from sim.model.journal import EngineState, HistoryRow, WriteAheadJournal
 from sim.model.l2_replay import L2Replay
 from sim.model.order_stage import OrderStage
-from sim.model.recorder import NULL, OrderRecorder
+from sim.model.recorder import OrderRecorder
 from sim.model.sampling import DurationSampler
 from sim.scenario.schema import StageConfig
 
@@ -198,30 +199,11 @@ class MatchingEngine(OrderStage):
             if target is None or target not in book:
                 return _UNKNOWN_ORDER
             owner = target - 1 if target <= self._capacity else -1
-            result = self._amend(book, action, seq, target, owner if live else -1)
+            result = amend_resting(book, action, seq, target, owner if live else -1,
+                                   self._price, self._qty, self._filled, self._cancelled)
         if result.reject_reason is not None:
             return result.reject_reason
         return result, owner
-
-    def _amend(self, book: OrderBook, action: int, seq: int, target: int, owner: int) -> BookResult:
-        """Cancel or modify ``target``; a modify that grows model order ``owner`` grows its qty."""
-        qty = self._qty[seq]
-        if action == _CANCEL:
-            return book.cancel(target, None if qty == NULL else qty)
-        price = self._price[seq]
-        if price == NULL or qty == NULL:
-            current = book.resting_order(target)
-            assert current is not None  # checked by the caller: target in book
-            price = current.price if price == NULL else price
-            qty = current.qty + current.hidden_qty if qty == NULL else qty
-        if owner >= 0:
-            remaining = self._qty[owner] - self._filled[owner] - self._cancelled[owner]
-            if qty > remaining:
-                result = book.modify(target, price, qty)
-                if result.accepted:
-                    self._qty[owner] += qty - remaining
-                return result
-        return book.modify(target, price, qty)
 
     # ----------------------------------------------------------------- history
 
@@ -397,3 +379,4 @@ class MatchingEngine(OrderStage):
         for reason, count in sorted(self.history_rejected.items()):
             counters[f"history_rejected.{reason}"] = count
         return counters | self.l2.stats()
+
